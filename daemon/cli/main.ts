@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { VERSION } from '../version';
+import { registerImport } from './import';
+import { registerModels } from './models';
+import { registerPredict } from './predict';
+import { registerSchema } from './schema';
+import { registerServe } from './serve';
+
+/** `sightline`: the daemon, the CLI and (later) the language server in one bundle. */
+const program = new Command()
+  .name('sightline')
+  .description('Sightline: why does my model misbehave? Drift, skew, slices and lineage for ONNX models.')
+  .version(VERSION)
+  .showHelpAfterError('(run `sightline --help` for usage)')
+  .exitOverride((err) => {
+    // commander's own usage errors: exit 2 like every other bad-usage case.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+registerServe(program);
+registerPredict(program);
+registerImport(program);
+registerModels(program);
+registerSchema(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`sightline: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+});

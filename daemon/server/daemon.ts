@@ -1,0 +1,111 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { HealthResponse, ModelsResponse } from '../../protocol';
+import { PROTOCOL_VERSION } from '../../protocol';
+import { Engine, type EngineOptions } from '../engine';
+import { onnxruntimeVersion } from '../runtime/session';
+import { TraceStore } from '../store/trace-store';
+import { VERSION } from '../version';
+import { HttpServer } from './http-server';
+import { newToken, removeDaemonInfo, sightlineHome, writeDaemonInfo } from './state-file';
+
+export interface DaemonOptions extends EngineOptions {
+  port: number;
+  home?: string;
+  /** .onnx files or folders of them. */
+  models: string[];
+  maxBodyBytes: number;
+  allowedOrigins: string[];
+  /** Run `path` in shadow of the model named `primary`. */
+  shadows: { path: string; primary: string }[];
+}
+
+export const DEFAULT_DAEMON_OPTIONS: Omit<DaemonOptions, 'trace'> = {
+  port: 0,
+  models: [],
+  provider: 'cpu',
+  durable: false,
+  flushIntervalMs: 200,
+  maxBatchRows: 256,
+  maxWaitMs: 2,
+  logRaw: false,
+  logging: true,
+  maxBodyBytes: 16 * 1024 * 1024,
+  allowedOrigins: [],
+  shadows: [],
+};
+
+/** The long-running daemon (`sightline serve`): the engine behind HTTP and WebSocket on loopback. */
+export class Daemon extends Engine {
+  readonly token = newToken();
+  readonly version = VERSION;
+  readonly startedAt = Date.now();
+  readonly http: HttpServer;
+  readonly home: string;
+  port = 0;
+
+  private constructor(store: TraceStore, override readonly options: DaemonOptions) {
+    super(store, options);
+    this.home = options.home ?? sightlineHome();
+    this.http = new HttpServer(this, { port: options.port, maxBodyBytes: options.maxBodyBytes, allowedOrigins: options.allowedOrigins });
+  }
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const daemon = new Daemon(await TraceStore.open(options.trace), options);
+    try {
+      for (const file of expandModelPaths(options.models)) await daemon.loadModel({ path: file, make_default: true });
+      for (const s of options.shadows) await daemon.loadModel({ path: s.path, make_default: false, shadow_of: s.primary });
+      daemon.port = await daemon.http.listen();
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+    writeDaemonInfo(daemon.home, {
+      port: daemon.port, host: '127.0.0.1', token: daemon.token, pid: process.pid,
+      trace: path.resolve(options.trace), protocol: PROTOCOL_VERSION, started_at: new Date(daemon.startedAt).toISOString(),
+    });
+    return daemon;
+  }
+
+  models(): ModelsResponse {
+    return { models: this.registry.list().map((m) => this.registry.info(m)) };
+  }
+
+  health(): HealthResponse {
+    return {
+      status: 'ok', protocol: PROTOCOL_VERSION, version: VERSION, pid: process.pid, trace: path.resolve(this.store.path),
+      uptime_s: (Date.now() - this.startedAt) / 1000, models: this.registry.list().length,
+      predictions_logged: this.writer.rowsWritten, pending_rows: this.writer.pendingRows, durable: this.options.durable,
+      onnxruntime: onnxruntimeVersion,
+    };
+  }
+
+  /** Stops accepting requests, commits everything queued, and closes the file cleanly. */
+  async stop(): Promise<void> {
+    try {
+      await this.http.close();
+    } catch {
+      /* not listening yet */
+    }
+    await this.close();
+    removeDaemonInfo(this.home, process.pid);
+  }
+}
+
+/** Folders expand to the .onnx files inside them (sorted, so versions load in order). */
+export function expandModelPaths(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      out.push(p); // the loader reports the missing file with its own message
+      continue;
+    }
+    if (st.isDirectory()) {
+      for (const f of readdirSync(p).filter((f) => f.toLowerCase().endsWith('.onnx')).sort()) out.push(path.join(p, f));
+    } else out.push(p);
+  }
+  return out;
+}

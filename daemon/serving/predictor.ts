@@ -1,0 +1,256 @@
+import type { FeatureRecord, LabelsRequest, LogPredictionsRequest, PredictRequest, PredictResponse, PredictionEvent } from '../../protocol';
+import { SightlineError } from '../../protocol';
+import type { LoadedModel, ModelRegistry, RowOutput } from '../runtime/registry';
+import { rawToFeeds, validateRecords, type ConvertedBatch } from '../runtime/tensors';
+import type { Hub } from '../server/hub';
+import { parseUuid, uuidText, uuidv7 } from '../store/ids';
+import type { LabelRow, PredictionRow, PredictionWriter } from '../store/prediction-writer';
+import type { TraceStore } from '../store/trace-store';
+
+export interface PredictorOptions {
+  /** Acknowledge only after the rows are committed. */
+  durable: boolean;
+  /** Keep each raw input record as JSON in the log. */
+  logRaw: boolean;
+  /** Turn logging off entirely (benchmarks measure its cost against this). */
+  logging: boolean;
+}
+
+/**
+ * Serves predictions and records them: validate → infer (micro-batched) → log → publish.
+ * Validation happens before inference and logging, so a rejected request changes nothing.
+ */
+export class Predictor {
+  private registered = new Set<string>();
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly store: TraceStore,
+    private readonly writer: PredictionWriter,
+    private readonly hub: Hub,
+    private readonly options: PredictorOptions,
+  ) {}
+
+  /** Records a loaded model in the trace and creates its feature columns. */
+  async register(model: LoadedModel): Promise<void> {
+    if (this.registered.has(model.id)) return;
+    await this.store.upsertModel({ id: model.id, name: model.name, version: model.version, path: model.path, inputs: model.opened.inputs, outputs: model.opened.outputs, card: model.card });
+    await this.store.ensureFeatureColumns([
+      ...model.layout.features.map((f) => ({ name: f.name, kind: f.kind })),
+      ...model.layout.sliceAttributes.filter((a) => !model.layout.features.some((f) => f.name === a)).map((a) => ({ name: a, kind: 'attribute' as const })),
+    ]);
+    this.registered.add(model.id);
+  }
+
+  async predict(req: PredictRequest): Promise<PredictResponse> {
+    const t0 = performance.now();
+    const model = this.registry.resolve(req.model);
+    await this.register(model);
+    const requestId = req.request_id ?? uuidv7().text;
+    let results: RowOutput[];
+    let batch: ConvertedBatch | null = null;
+    if (req.records) {
+      batch = validateRecords(req.records, model.layout);
+      checkParallel(req.join_keys, batch.rows, 'join_keys');
+      checkParallel(req.attributes, batch.rows, 'attributes');
+      const extraAttrs = new Set<string>();
+      for (const a of req.attributes ?? []) for (const k of Object.keys(a)) extraAttrs.add(k);
+      if (extraAttrs.size > 0) await this.store.ensureFeatureColumns([...extraAttrs].filter((k) => !model.layout.features.some((f) => f.name === k)).map((k) => ({ name: k, kind: 'attribute' as const })));
+      results = (await model.infer(batch.values, batch.rows)).results;
+    } else {
+      const { feeds, rows } = rawToFeeds(req.tensors ?? {}, model.opened.inputs.map((i) => i.name));
+      results = await model.inferRaw(feeds, rows);
+    }
+    const latencyMs = performance.now() - t0;
+    model.predictions += results.length;
+    const shadow = batch ? this.registry.shadowFor(model) : undefined;
+    const ids: string[] = [];
+    if (this.options.logging) {
+      const rows = this.toRows(model, 'served', requestId, results, batch, req.join_keys, req.attributes, req.records, latencyMs, ids);
+      const committed = this.writer.enqueue(rows);
+      if (shadow && batch) void this.runShadow(model, shadow, batch, requestId, req);
+      this.publish(model, rows);
+      if (req.durable ?? this.options.durable) {
+        try {
+          await committed;
+        } catch (err) {
+          throw new SightlineError('internal', `predictions were computed but could not be committed to the trace: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      } else committed.catch(() => undefined);
+    } else {
+      for (let i = 0; i < results.length; i++) ids.push(uuidv7().text);
+    }
+    return {
+      model: { id: model.id, name: model.name, version: model.version },
+      execution_provider: model.provider,
+      request_id: requestId,
+      latency_ms: latencyMs,
+      predictions: results.map((r, i) => ({ id: ids[i]!, outputs: r.outputs, score: r.score, label: r.label })),
+      ...(shadow ? { shadow: { model: shadow.ref, execution_provider: shadow.provider } } : {}),
+    };
+  }
+
+  /** The candidate runs on the same rows; its outputs are logged (source `shadow`), never returned. */
+  private async runShadow(primary: LoadedModel, shadow: LoadedModel, batch: ConvertedBatch, requestId: string, req: PredictRequest): Promise<void> {
+    try {
+      await this.register(shadow);
+      const t0 = performance.now();
+      const values = alignValues(batch, primary, shadow);
+      const { results } = await shadow.infer(values, batch.rows);
+      const rows = this.toRows(shadow, 'shadow', requestId, results, { ...batch, values }, req.join_keys, req.attributes, req.records, performance.now() - t0, []);
+      shadow.predictions += results.length;
+      await this.writer.enqueue(rows);
+    } catch {
+      /* a failing shadow never affects the primary's callers */
+    }
+  }
+
+  private toRows(
+    model: LoadedModel,
+    source: string,
+    requestId: string,
+    results: RowOutput[],
+    batch: ConvertedBatch | null,
+    joinKeys: string[] | undefined,
+    attributes: Record<string, FeatureRecord[string]>[] | undefined,
+    records: FeatureRecord[] | undefined,
+    latencyMs: number,
+    ids: string[],
+  ): PredictionRow[] {
+    const now = BigInt(Date.now()) * 1000n;
+    const featureCols = model.layout.features.map((f) => this.store.featureColumn(f.name, f.kind)?.column);
+    const rows: PredictionRow[] = new Array(results.length);
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      const id = uuidv7();
+      ids.push(id.text);
+      const values = new Map<string, number | string | null>();
+      if (batch) {
+        featureCols.forEach((col, f) => { if (col) values.set(col, batch.values[f]![i]!); });
+        const attrs = { ...batch.attributes[i], ...(attributes?.[i] ?? {}) };
+        for (const [k, v] of Object.entries(attrs)) {
+          const col = this.store.featureColumn(k, 'attribute')?.column;
+          if (col && v !== null && v !== undefined) values.set(col, String(v));
+        }
+      }
+      rows[i] = {
+        id: id.value,
+        timeMicros: now,
+        modelId: model.id,
+        modelName: model.name,
+        modelVersion: model.version,
+        requestId,
+        joinKey: joinKeys?.[i] ?? null,
+        source,
+        executionProvider: model.provider,
+        latencyMs,
+        score: r.score,
+        labelPred: r.label === null ? null : String(r.label),
+        outputs: JSON.stringify(r.outputs),
+        raw: this.options.logRaw && records ? JSON.stringify(records[i]) : null,
+        values,
+      };
+    }
+    return rows;
+  }
+
+  private publish(model: LoadedModel, rows: PredictionRow[]): void {
+    if (this.hub.subscriberCount === 0) return;
+    const time = new Date(Number(rows[0]?.timeMicros ?? 0n) / 1000).toISOString();
+    const events: PredictionEvent[] = rows.map((r) => ({
+      id: uuidText(r.id),
+      time,
+      model_id: model.id,
+      model: model.name,
+      version: model.version,
+      score: r.score,
+      label: r.labelPred,
+      execution_provider: r.executionProvider ?? 'cpu',
+      latency_ms: r.latencyMs ?? 0,
+      source: r.source,
+    }));
+    this.hub.publish('prediction', events, { modelId: model.id, modelName: model.name });
+  }
+
+  /** Logs predictions made elsewhere (no model run): `POST /v1/predictions` and `sightline import`. */
+  async logPredictions(req: LogPredictionsRequest): Promise<{ ids: string[]; logged: number }> {
+    const modelId = req.model.id ?? `external:${req.model.name}@${req.model.version}`;
+    // Kinds follow the JSON types; a feature seen as both keeps both columns.
+    const specs = new Map<string, 'numeric' | 'categorical'>();
+    req.predictions.forEach((p, i) => {
+      for (const [k, v] of Object.entries(p.features)) {
+        if (v === null) continue;
+        if (typeof v === 'number' && !Number.isFinite(v)) throw new SightlineError('bad_value', `predictions[${i}].features.${k} is not finite`, ['predictions', i, 'features', k]);
+        const kind = typeof v === 'number' ? 'numeric' : 'categorical';
+        const prev = specs.get(k);
+        if (prev && prev !== kind) throw new SightlineError('bad_value', `feature "${k}" is numeric in one row and text in another (predictions[${i}]); send one type per feature`, ['predictions', i, 'features', k]);
+        specs.set(k, kind);
+      }
+    });
+    const attrNames = new Set<string>();
+    for (const p of req.predictions) for (const k of Object.keys(p.attributes ?? {})) attrNames.add(k);
+    await this.store.upsertModel({ id: modelId, name: req.model.name, version: req.model.version, path: null, inputs: [], outputs: [], card: { name: req.model.name, version: req.model.version, features: [...specs].map(([name, kind]) => ({ name, kind })) } });
+    await this.store.ensureFeatureColumns([...[...specs].map(([name, kind]) => ({ name, kind })), ...[...attrNames].map((name) => ({ name, kind: 'attribute' as const }))]);
+    const ids: string[] = [];
+    const rows: PredictionRow[] = req.predictions.map((p, i) => {
+      const id = p.id ? parseUuid(p.id) : null;
+      if (p.id && id === null) throw new SightlineError('bad_value', `predictions[${i}].id must be a UUID`, ['predictions', i, 'id']);
+      const value = id ?? uuidv7().value;
+      ids.push(p.id ?? uuidText(value));
+      const values = new Map<string, number | string | null>();
+      for (const [k, v] of Object.entries(p.features)) {
+        if (v === null) continue;
+        const col = this.store.featureColumn(k, specs.get(k)!)?.column;
+        if (col) values.set(col, typeof v === 'boolean' ? String(v) : v);
+      }
+      for (const [k, v] of Object.entries(p.attributes ?? {})) {
+        const col = this.store.featureColumn(k, 'attribute')?.column;
+        if (col && v !== null) values.set(col, String(v));
+      }
+      const time = p.time ? Date.parse(p.time) : Date.now();
+      return {
+        id: value, timeMicros: BigInt(time) * 1000n, modelId, modelName: req.model.name, modelVersion: req.model.version,
+        requestId: p.request_id ?? null, joinKey: p.join_key ?? null, source: req.source, executionProvider: null,
+        latencyMs: p.latency_ms ?? null, score: p.score ?? null, labelPred: p.label === undefined || p.label === null ? null : String(p.label),
+        outputs: p.outputs ? JSON.stringify(p.outputs) : null, raw: null, values,
+      };
+    });
+    await this.writer.enqueue(rows);
+    return { ids, logged: rows.length };
+  }
+
+  async logLabels(req: LabelsRequest): Promise<{ logged: number }> {
+    const rows: LabelRow[] = req.labels.map((l, i) => {
+      const pid = l.prediction_id !== undefined ? parseUuid(l.prediction_id) : null;
+      if (l.prediction_id !== undefined && pid === null) throw new SightlineError('bad_value', `labels[${i}].prediction_id must be a UUID returned by predict`, ['labels', i, 'prediction_id']);
+      const numeric = typeof l.value === 'number' ? l.value : typeof l.value === 'boolean' ? (l.value ? 1 : 0) : Number.isFinite(Number(l.value)) && l.value.trim() !== '' ? Number(l.value) : null;
+      if (typeof l.value === 'number' && !Number.isFinite(l.value)) throw new SightlineError('bad_value', `labels[${i}].value is not finite`, ['labels', i, 'value']);
+      return {
+        predictionId: pid,
+        joinKey: l.join_key ?? null,
+        value: numeric,
+        valueText: typeof l.value === 'string' ? l.value : null,
+        timeMicros: BigInt(l.time ? Date.parse(l.time) : Date.now()) * 1000n,
+        source: req.source,
+      };
+    });
+    await this.writer.enqueue([], rows);
+    this.hub.publish('label', [{ count: rows.length, source: req.source }]);
+    return { logged: rows.length };
+  }
+}
+
+function checkParallel(arr: unknown[] | undefined, rows: number, name: string): void {
+  if (arr && arr.length !== rows) throw new SightlineError('bad_shape', `${name} has ${arr.length} entries for ${rows} records; give one per record`, [name]);
+}
+
+/** Reorders validated feature columns for another model (a shadow may use its own feature order). */
+function alignValues(batch: ConvertedBatch, primary: LoadedModel, target: LoadedModel): (number | string)[][] {
+  return target.layout.features.map((f) => {
+    const src = primary.layout.features.findIndex((g) => g.name === f.name);
+    const col = batch.values[src];
+    if (!col) throw new SightlineError('missing_feature', `shadow ${target.ref} needs feature "${f.name}"`);
+    return col;
+  });
+}
+

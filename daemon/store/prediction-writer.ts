@@ -1,0 +1,232 @@
+import { DuckDBTimestampTZValue, DuckDBUUIDValue, type DuckDBAppender } from '@duckdb/node-api';
+import { appendFileSync } from 'node:fs';
+import type { TraceStore } from './trace-store';
+
+/** One row of `predictions`, ready to append. Feature and attribute values are keyed by column. */
+export interface PredictionRow {
+  id: bigint;
+  timeMicros: bigint;
+  modelId: string;
+  modelName: string;
+  modelVersion: string;
+  requestId: string | null;
+  joinKey: string | null;
+  source: string;
+  executionProvider: string | null;
+  latencyMs: number | null;
+  score: number | null;
+  labelPred: string | null;
+  outputs: string | null;
+  raw: string | null;
+  values: Map<string, number | string | null>;
+}
+
+export interface LabelRow {
+  predictionId: bigint | null;
+  joinKey: string | null;
+  value: number | null;
+  valueText: string | null;
+  timeMicros: bigint;
+  source: string;
+}
+
+export interface WriterOptions {
+  /** Commit pending rows at least this often (ms). Bounds what a crash can lose in non-durable mode. */
+  flushIntervalMs: number;
+  /** Commit as soon as this many rows are pending. */
+  maxPendingRows: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const FIXED_COLUMNS = new Set([
+  'id', 'time', 'model_id', 'model_name', 'model_version', 'request_id', 'join_key', 'source',
+  'execution_provider', 'latency_ms', 'score', 'label_pred', 'outputs', 'raw',
+]);
+
+/**
+ * The single writer of a trace file. Rows are queued in memory and committed in batches through
+ * DuckDB's appender (one transaction per flush), on a timer or when the queue is large. Callers
+ * that need durability await `enqueue(...)`, which resolves once their rows are committed.
+ * A flush that fails keeps its rows queued for the next attempt; after 3 failures they are
+ * written to `<trace>.unwritten.jsonl` so nothing acknowledged silently vanishes.
+ */
+export class PredictionWriter {
+  private predictions: PredictionRow[] = [];
+  private labels: LabelRow[] = [];
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private columns: string[] | null = null;
+  private columnsGeneration = -1;
+  private failures = 0;
+  private written = 0;
+  private closed = false;
+
+  constructor(
+    private readonly store: TraceStore,
+    private readonly options: WriterOptions,
+  ) {
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  get pendingRows(): number {
+    return this.predictions.length + this.labels.length;
+  }
+
+  get rowsWritten(): number {
+    return this.written;
+  }
+
+  /** Queues rows; the promise resolves when they are committed (await it only in durable mode). */
+  enqueue(rows: PredictionRow[], labels: LabelRow[] = []): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('trace writer is closed'));
+    for (const r of rows) this.predictions.push(r);
+    for (const l of labels) this.labels.push(l);
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.pendingRows >= this.options.maxPendingRows) void this.flush().catch(() => undefined);
+    return done;
+  }
+
+  /** Commits everything queued so far. Concurrent calls share one flush. */
+  async flush(): Promise<void> {
+    if (this.flushing) {
+      await this.flushing;
+      if (this.pendingRows === 0 && this.waiters.length === 0) return;
+    }
+    if (this.pendingRows === 0 && this.waiters.length === 0) return;
+    this.flushing = this.flushOnce();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async flushOnce(): Promise<void> {
+    const rows = this.predictions;
+    const labels = this.labels;
+    const waiters = this.waiters;
+    this.predictions = [];
+    this.labels = [];
+    this.waiters = [];
+    try {
+      await this.store.exclusive(async () => {
+        if (rows.length > 0) await this.appendPredictions(rows);
+        if (labels.length > 0) await this.appendLabels(labels);
+      });
+      this.failures = 0;
+      this.written += rows.length;
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      this.failures += 1;
+      const error = err instanceof Error ? err : new Error(String(err));
+      for (const w of waiters) w.reject(error);
+      if (this.failures >= 3 || this.closed) {
+        this.spill(rows, labels, error);
+      } else {
+        // Keep order: failed rows go back in front of anything queued meanwhile.
+        this.predictions = rows.concat(this.predictions);
+        this.labels = labels.concat(this.labels);
+      }
+      throw error;
+    }
+  }
+
+  private async appendPredictions(rows: PredictionRow[]): Promise<void> {
+    if (!this.columns || this.columnsGeneration !== this.store.schemaGeneration) {
+      this.columnsGeneration = this.store.schemaGeneration;
+      this.columns = await this.store.predictionColumns();
+    }
+    const columns = this.columns;
+    const appender = await this.store.conn.createAppender('predictions');
+    try {
+      for (const r of rows) {
+        for (const col of columns) appendCell(appender, col, r);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  private async appendLabels(labels: LabelRow[]): Promise<void> {
+    const appender = await this.store.conn.createAppender('labels');
+    try {
+      for (const l of labels) {
+        if (l.predictionId === null) appender.appendNull();
+        else appender.appendUUID(DuckDBUUIDValue.fromUint128(l.predictionId));
+        appendVarcharOrNull(appender, l.joinKey);
+        if (l.value === null) appender.appendNull();
+        else appender.appendDouble(l.value);
+        appendVarcharOrNull(appender, l.valueText);
+        appender.appendTimestampTZ(new DuckDBTimestampTZValue(l.timeMicros));
+        appendVarcharOrNull(appender, l.source);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  private spill(rows: PredictionRow[], labels: LabelRow[], error: Error): void {
+    const file = `${this.store.path}.unwritten.jsonl`;
+    try {
+      const lines = [
+        ...rows.map((r) => JSON.stringify({ table: 'predictions', error: error.message, row: { ...r, id: r.id.toString(), timeMicros: r.timeMicros.toString(), values: Object.fromEntries(r.values) } })),
+        ...labels.map((l) => JSON.stringify({ table: 'labels', error: error.message, row: { ...l, predictionId: l.predictionId?.toString() ?? null, timeMicros: l.timeMicros.toString() } })),
+      ];
+      if (lines.length > 0) appendFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+    } catch {
+      /* the disk is gone too; nothing more we can do here */
+    }
+    this.failures = 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+    }
+  }
+}
+
+function appendVarcharOrNull(a: DuckDBAppender, v: string | null): void {
+  if (v === null) a.appendNull();
+  else a.appendVarchar(v);
+}
+
+function appendCell(a: DuckDBAppender, col: string, r: PredictionRow): void {
+  switch (col) {
+    case 'id': return a.appendUUID(DuckDBUUIDValue.fromUint128(r.id));
+    case 'time': return a.appendTimestampTZ(new DuckDBTimestampTZValue(r.timeMicros));
+    case 'model_id': return a.appendVarchar(r.modelId);
+    case 'model_name': return a.appendVarchar(r.modelName);
+    case 'model_version': return a.appendVarchar(r.modelVersion);
+    case 'request_id': return appendVarcharOrNull(a, r.requestId);
+    case 'join_key': return appendVarcharOrNull(a, r.joinKey);
+    case 'source': return a.appendVarchar(r.source);
+    case 'execution_provider': return appendVarcharOrNull(a, r.executionProvider);
+    case 'latency_ms': return r.latencyMs === null ? a.appendNull() : a.appendFloat(r.latencyMs);
+    case 'score': return r.score === null ? a.appendNull() : a.appendDouble(r.score);
+    case 'label_pred': return appendVarcharOrNull(a, r.labelPred);
+    case 'outputs': return appendVarcharOrNull(a, r.outputs);
+    case 'raw': return appendVarcharOrNull(a, r.raw);
+    default: {
+      if (FIXED_COLUMNS.has(col)) return a.appendNull();
+      const v = r.values.get(col);
+      if (v === undefined || v === null) return a.appendNull();
+      if (typeof v === 'number') return a.appendDouble(v);
+      return a.appendVarchar(v);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// Builds every bundle of Sightline:
+//   dist/extension.js   VS Code extension host code (CommonJS, `vscode` external)
+//   dist/sightline.js   daemon + CLI + language server (one Node entry, native modules external)
+//   dist/webviews/*.js  browser code of each webview panel (IIFE)
+// Modes: default (sourcemaps), --production (minified, no sources), --watch (rebuild on change).
+// Errors are printed in esbuild's "file:line:col: error: msg" form, which the
+// `$esbuild-watch` problem matcher (connor4312.esbuild-problem-matchers) and the one
+// declared in .vscode/tasks.json understand.
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints build start/end in the shape problem matchers look for. */
+const problemMatcherPlugin = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => { if (watch) console.log('[watch] build started'); });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [problemMatcherPlugin],
+  define: { __SIGHTLINE_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
+};
+
+// Native modules and optional ws accelerators stay outside the bundle.
+const nodeExternals = ['onnxruntime-node', '@duckdb/node-api', '@duckdb/node-bindings', 'bufferutil', 'utf-8-validate', 'vscode'];
+
+const webviewDir = 'webviews/panels';
+const webviewEntries = existsSync(webviewDir)
+  ? readdirSync(webviewDir).filter((f) => f.endsWith('.ts')).map((f) => path.join(webviewDir, f))
+  : [];
+
+const configs = [
+  { ...common, entryPoints: ['daemon/cli/main.ts'], outfile: 'dist/sightline.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
+];
+if (existsSync('extension/main.ts')) {
+  configs.push({ ...common, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
+}
+if (webviewEntries.length > 0) {
+  configs.push({ ...common, entryPoints: webviewEntries, outdir: 'dist/webviews', platform: 'browser', format: 'iife', target: 'es2022' });
+}
+
+mkdirSync('dist', { recursive: true });
+if (watch) {
+  const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  try {
+    await Promise.all(configs.map((c) => esbuild.build(c)));
+  } catch {
+    process.exit(1);
+  }
+}

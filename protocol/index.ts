@@ -1,0 +1,8 @@
+// The one module daemon, extension and webviews all import: every wire message and every
+// `--json` output is a zod schema here; `sightline schema` exports them as JSON Schema.
+export * from './version';
+export * from './errors';
+export * from './model-card';
+export * from './predict';
+export * from './models';
+export * from './stream';

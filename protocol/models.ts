@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { ModelCard } from './model-card';
+
+export const TensorSignature = z.object({
+  name: z.string(),
+  type: z.string(),
+  /** Dimensions; symbolic ones (batch) are strings, unknown ones null. */
+  shape: z.array(z.union([z.number(), z.string(), z.null()])),
+});
+export type TensorSignature = z.infer<typeof TensorSignature>;
+
+export const ExecutionProvider = z.enum(['cpu', 'webgpu', 'cuda']);
+export type ExecutionProvider = z.infer<typeof ExecutionProvider>;
+
+export const ModelInfo = z.object({
+  id: z.string().describe('sha256 of the .onnx file'),
+  name: z.string(),
+  version: z.string(),
+  path: z.string(),
+  state: z.enum(['loaded', 'unloaded', 'failed']),
+  requested_provider: ExecutionProvider,
+  execution_provider: z.string().describe('the provider that actually runs'),
+  fallback_reason: z.string().optional(),
+  inputs: z.array(TensorSignature),
+  outputs: z.array(TensorSignature),
+  card: ModelCard,
+  is_default: z.boolean(),
+  shadow_of: z.string().optional(),
+  loaded_at: z.string(),
+  predictions: z.number().optional(),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+export const ModelsResponse = z.object({ models: z.array(ModelInfo) });
+export type ModelsResponse = z.infer<typeof ModelsResponse>;
+
+export const LoadModelRequest = z.object({
+  path: z.string().min(1),
+  provider: ExecutionProvider.optional(),
+  /** Make this version the default for its name (hot swap). */
+  make_default: z.boolean().default(true),
+  /** Run this model as shadow of another model name. */
+  shadow_of: z.string().optional(),
+});
+export type LoadModelRequest = z.infer<typeof LoadModelRequest>;
+
+export const HealthResponse = z.object({
+  status: z.literal('ok'),
+  protocol: z.number(),
+  version: z.string(),
+  pid: z.number(),
+  trace: z.string(),
+  uptime_s: z.number(),
+  models: z.number(),
+  predictions_logged: z.number(),
+  pending_rows: z.number(),
+  durable: z.boolean(),
+  onnxruntime: z.string(),
+});
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+/** Contents of `$SIGHTLINE_HOME/daemon.json` (mode 0600): how clients find and authenticate. */
+export const DaemonInfo = z.object({
+  port: z.number(),
+  host: z.literal('127.0.0.1'),
+  token: z.string(),
+  pid: z.number(),
+  trace: z.string(),
+  protocol: z.number(),
+  started_at: z.string(),
+});
+export type DaemonInfo = z.infer<typeof DaemonInfo>;

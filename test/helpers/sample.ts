@@ -1,0 +1,33 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import path from 'node:path';
+import type { FeatureRecord } from '../../protocol';
+import { SAMPLE } from './daemon';
+
+export const FEATURES = ['dep_hour', 'day_of_week', 'distance', 'log_distance', 'origin', 'destination', 'route_delay_rate', 'origin_hour_delay_rate'];
+
+/** The first `n` rows of the sample's training feature table as predict records (real data). */
+export async function sampleRecords(n: number): Promise<{ records: FeatureRecord[]; flightIds: string[]; labels: number[] }> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const file = path.join(SAMPLE, 'baselines', 'train-v1.parquet').replace(/'/g, "''");
+  const rows = (await c.runAndReadAll(`SELECT * FROM read_parquet('${file}') ORDER BY flight_id LIMIT ${n}`)).getRowObjectsJS();
+  c.closeSync();
+  db.closeSync();
+  return {
+    records: rows.map((r) => Object.fromEntries(FEATURES.map((f) => [f, r[f] as number | string]))),
+    flightIds: rows.map((r) => String(r.flight_id)),
+    labels: rows.map((r) => Number(r.is_delayed)),
+  };
+}
+
+/** Opens a trace read-only (as a teammate would) and runs one query. */
+export async function queryTrace<T = Record<string, unknown>>(trace: string, sql: string): Promise<T[]> {
+  const db = await DuckDBInstance.create(trace, { access_mode: 'READ_ONLY' });
+  const c = await db.connect();
+  try {
+    return (await c.runAndReadAll(sql)).getRowObjectsJson() as T[];
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
