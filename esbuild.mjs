@@ -49,6 +49,9 @@ const webviewEntries = existsSync(webviewDir)
 const configs = [
   { ...common, entryPoints: ['daemon/cli/main.ts'], outfile: 'dist/sightline.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals },
 ];
+// The sample's demo app (`npm run demo`): the user's side of the integration, bundled with its
+// serving feature code.
+configs.push({ ...common, entryPoints: ['samples/flights/demo/run.ts'], outfile: 'dist/demo.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 if (existsSync('extension/main.ts')) {
   configs.push({ ...common, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 }

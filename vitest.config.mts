@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // tests against real DuckDB files, real onnxruntime-node sessions and a real daemon process.
 export default defineConfig({
   test: {
+    // 2-core machines: two files at a time keeps daemons and DuckDB from starving each other.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -20,8 +22,6 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',
-          // 2-core machines: a few files at a time keeps daemons and DuckDB from starving.
-          maxWorkers: 2,
         },
       },
     ],

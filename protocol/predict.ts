@@ -27,6 +27,11 @@ export const PredictRequest = z
     request_id: z.string().max(200).optional(),
     /** One join key per record (labels arriving later match on it). */
     join_keys: z.array(z.string().max(200)).optional(),
+    /**
+     * Event time of each record (ISO 8601), for replays of captured traffic whose predictions
+     * belong to the time they were originally requested. Default: now.
+     */
+    times: z.array(z.string().datetime({ offset: true, local: true })).optional(),
     /** Extra per-record attributes kept for slicing (not fed to the model). */
     attributes: z.array(z.record(z.string(), FeatureValue)).optional(),
     /** Overrides the daemon's --durable for this request. */

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version';
 import { registerImport } from './import';
 import { registerModels } from './models';
+import { registerOpen } from './open';
 import { registerPredict } from './predict';
 import { registerSchema } from './schema';
 import { registerServe } from './serve';
@@ -22,6 +23,7 @@ registerPredict(program);
 registerImport(program);
 registerModels(program);
 registerSchema(program);
+registerOpen(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`sightline: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -53,6 +53,7 @@ export class Predictor {
       batch = validateRecords(req.records, model.layout);
       checkParallel(req.join_keys, batch.rows, 'join_keys');
       checkParallel(req.attributes, batch.rows, 'attributes');
+      checkParallel(req.times, batch.rows, 'times');
       const extraAttrs = new Set<string>();
       for (const a of req.attributes ?? []) for (const k of Object.keys(a)) extraAttrs.add(k);
       if (extraAttrs.size > 0) await this.store.ensureFeatureColumns([...extraAttrs].filter((k) => !model.layout.features.some((f) => f.name === k)).map((k) => ({ name: k, kind: 'attribute' as const })));
@@ -66,7 +67,7 @@ export class Predictor {
     const shadow = batch ? this.registry.shadowFor(model) : undefined;
     const ids: string[] = [];
     if (this.options.logging) {
-      const rows = this.toRows(model, 'served', requestId, results, batch, req.join_keys, req.attributes, req.records, latencyMs, ids);
+      const rows = this.toRows(model, 'served', requestId, results, batch, req.join_keys, req.attributes, req.records, latencyMs, ids, req.times);
       const committed = this.writer.enqueue(rows);
       if (shadow && batch) void this.runShadow(model, shadow, batch, requestId, req);
       this.publish(model, rows);
@@ -97,7 +98,7 @@ export class Predictor {
       const t0 = performance.now();
       const values = alignValues(batch, primary, shadow);
       const { results } = await shadow.infer(values, batch.rows);
-      const rows = this.toRows(shadow, 'shadow', requestId, results, { ...batch, values }, req.join_keys, req.attributes, req.records, performance.now() - t0, []);
+      const rows = this.toRows(shadow, 'shadow', requestId, results, { ...batch, values }, req.join_keys, req.attributes, req.records, performance.now() - t0, [], req.times);
       shadow.predictions += results.length;
       await this.writer.enqueue(rows);
     } catch {
@@ -116,6 +117,7 @@ export class Predictor {
     records: FeatureRecord[] | undefined,
     latencyMs: number,
     ids: string[],
+    times?: string[],
   ): PredictionRow[] {
     const now = BigInt(Date.now()) * 1000n;
     const featureCols = model.layout.features.map((f) => this.store.featureColumn(f.name, f.kind)?.column);
@@ -135,7 +137,7 @@ export class Predictor {
       }
       rows[i] = {
         id: id.value,
-        timeMicros: now,
+        timeMicros: times ? eventTimeMicros(times[i]!) : now,
         modelId: model.id,
         modelName: model.name,
         modelVersion: model.version,
@@ -207,9 +209,8 @@ export class Predictor {
         const col = this.store.featureColumn(k, 'attribute')?.column;
         if (col && v !== null) values.set(col, String(v));
       }
-      const time = p.time ? Date.parse(p.time) : Date.now();
       return {
-        id: value, timeMicros: BigInt(time) * 1000n, modelId, modelName: req.model.name, modelVersion: req.model.version,
+        id: value, timeMicros: p.time ? eventTimeMicros(p.time) : BigInt(Date.now()) * 1000n, modelId, modelName: req.model.name, modelVersion: req.model.version,
         requestId: p.request_id ?? null, joinKey: p.join_key ?? null, source: req.source, executionProvider: null,
         latencyMs: p.latency_ms ?? null, score: p.score ?? null, labelPred: p.label === undefined || p.label === null ? null : String(p.label),
         outputs: p.outputs ? JSON.stringify(p.outputs) : null, raw: null, values,
@@ -230,7 +231,7 @@ export class Predictor {
         joinKey: l.join_key ?? null,
         value: numeric,
         valueText: typeof l.value === 'string' ? l.value : null,
-        timeMicros: BigInt(l.time ? Date.parse(l.time) : Date.now()) * 1000n,
+        timeMicros: l.time ? eventTimeMicros(l.time) : BigInt(Date.now()) * 1000n,
         source: req.source,
       };
     });
@@ -254,3 +255,11 @@ function alignValues(batch: ConvertedBatch, primary: LoadedModel, target: Loaded
   });
 }
 
+
+/** ISO time to µs; a time without offset is taken as UTC so replays do not depend on the host's zone. */
+export function eventTimeMicros(iso: string): bigint {
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(iso);
+  const ms = Date.parse(hasZone ? iso : `${iso}Z`);
+  if (!Number.isFinite(ms)) throw new SightlineError('bad_value', `time ${JSON.stringify(iso)} is not an ISO 8601 timestamp`);
+  return BigInt(ms) * 1000n;
+}

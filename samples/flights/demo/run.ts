@@ -1,0 +1,138 @@
+/**
+ * `npm run demo`: the flight-delay service as a user would run it with Sightline.
+ *
+ * 1. starts the real daemon (`sightline serve`) on the sample's model v1, on a free loopback port;
+ * 2. replays the captured April–June booking requests through the serving feature code
+ *    (serving/features.ts) and POSTs them to /v1/predict, many small concurrent requests, the way
+ *    a booking service would (the daemon micro-batches them);
+ * 3. posts the labels that "arrive later" (actual delays) by join key;
+ * 4. stops the daemon and opens the trace read-only to report what was recorded.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { SightlineClient } from '../../../clients/typescript/client';
+import { progress } from '../../../daemon/cli/output';
+import { readPages } from '../../../daemon/io/tabular';
+import { formatSummary, summarizeTrace } from '../../../daemon/report/summary';
+import { readDaemonInfo } from '../../../daemon/server/state-file';
+import { literal } from '../../../daemon/store/sql';
+import { TraceStore } from '../../../daemon/store/trace-store';
+import { computeFeatures, type RawFlight } from '../serving/features';
+
+const ROOT = process.cwd();
+const SAMPLE = path.join(ROOT, 'samples', 'flights');
+const OUT = path.join(SAMPLE, '.sightline');
+const TRACE = path.join(OUT, 'demo-trace.duckdb');
+const MODEL = path.join(SAMPLE, 'models', 'flights-delay-v1.onnx');
+const REQUESTS = path.join(SAMPLE, 'traffic', 'requests.parquet');
+const LABELS = path.join(SAMPLE, 'traffic', 'labels.parquet');
+/** Records per HTTP request and requests in flight: a busy booking service, not a bulk job. */
+const RECORDS_PER_REQUEST = Number(process.env.DEMO_BATCH ?? 8);
+const CONCURRENCY = Number(process.env.DEMO_CONCURRENCY ?? 16);
+const LIMIT = process.env.DEMO_LIMIT ? Number(process.env.DEMO_LIMIT) : undefined;
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  mkdirSync(OUT, { recursive: true });
+  for (const f of [TRACE, `${TRACE}.wal`]) rmSync(f, { force: true });
+  const home = path.join(OUT, 'home');
+
+  say(`Sightline demo — flight delays, model v1 (trained Jan–Feb 2001), traffic Apr–Jun 2001`);
+  const daemon = spawn(process.execPath, [path.join(ROOT, 'bin', 'sightline.js'), 'serve', '--trace', TRACE, '--model', MODEL, '--port', '0'], {
+    env: { ...process.env, SIGHTLINE_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let daemonErr = '';
+  daemon.stderr.on('data', (d) => (daemonErr += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    daemon.stdout.on('data', (d) => {
+      out += d.toString();
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    daemon.once('exit', (code) => reject(new Error(`daemon exited (${code}) before listening:\n${daemonErr}`)));
+  });
+  const info = readDaemonInfo(home);
+  if (!info || info.port !== port) throw new Error('daemon.json does not match the daemon that started');
+  const client = new SightlineClient(info);
+  const { models } = await client.models();
+  const m = models[0]!;
+  say(`daemon pid ${info.pid} listening on 127.0.0.1:${port}; ${m.name}@${m.version} (${m.id.slice(0, 12)}) on ${m.execution_provider}`);
+
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  const total = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${literal(REQUESTS)})`)).getRowObjectsJS()[0]!.n);
+  const n = LIMIT ? Math.min(LIMIT, total) : total;
+  const bar = progress('traffic', n);
+  let sent = 0;
+  let failed = 0;
+  const tTraffic = performance.now();
+  const inflight = new Set<Promise<void>>();
+  for await (const page of readPages(conn, `SELECT flight_id, date, origin, destination, distance FROM read_parquet(${literal(REQUESTS)}) ORDER BY date, flight_id LIMIT ${n}`, 2000)) {
+    for (let i = 0; i < page.length; i += RECORDS_PER_REQUEST) {
+      const raws = page.slice(i, i + RECORDS_PER_REQUEST).map((r) => ({ ...r, distance: Number(r.distance) }) as unknown as RawFlight);
+      const p = client
+        .predict({
+          model: 'flights-delay',
+          records: raws.map((r) => ({ ...computeFeatures(r) })),
+          join_keys: raws.map((r) => r.flight_id),
+          times: raws.map((r) => r.date),
+        })
+        .then(
+          () => { sent += raws.length; bar.update(sent); },
+          (err: Error) => { failed += raws.length; if (failed === raws.length) say(`  request failed: ${err.message}`); },
+        );
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+      if (inflight.size >= CONCURRENCY) await Promise.race(inflight);
+    }
+  }
+  await Promise.all(inflight);
+  bar.stop();
+  const trafficS = (performance.now() - tTraffic) / 1000;
+  say(`sent ${sent} records in ${Math.ceil(sent / RECORDS_PER_REQUEST)} requests in ${trafficS.toFixed(1)} s (${Math.round(sent / trafficS)} predictions/s, ${RECORDS_PER_REQUEST} records per request, ${CONCURRENCY} in flight)${failed ? `, ${failed} failed` : ''}`);
+
+  // Labels arrive later: the actual delays, matched on flight_id.
+  let labelled = 0;
+  for await (const page of readPages(conn, `SELECT l.flight_id, l.is_delayed FROM read_parquet(${literal(LABELS)}) l SEMI JOIN (SELECT flight_id FROM read_parquet(${literal(REQUESTS)}) ORDER BY date, flight_id LIMIT ${n}) r USING (flight_id)`, 20_000)) {
+    const res = await client.logLabels({ source: 'ops-delays', labels: page.map((r) => ({ join_key: String(r.flight_id), value: Number(r.is_delayed) })) });
+    labelled += res.logged;
+  }
+  say(`posted ${labelled} labels (actual departures > 15 min late) by join key flight_id`);
+  conn.closeSync();
+  db.closeSync();
+
+  daemon.kill('SIGTERM');
+  await new Promise((resolve) => daemon.once('exit', resolve));
+
+  const store = await TraceStore.open(TRACE, { readOnly: true });
+  try {
+    say('');
+    say(formatSummary(await summarizeTrace(store)));
+    const months = await store.query<Record<string, unknown>>(`
+      SELECT strftime(time, '%Y-%m') AS month, count(*)::INT AS n, avg(score) AS mean_score
+      FROM predictions GROUP BY 1 ORDER BY 1`);
+    say(`  by month: ${months.map((r) => `${r.month} ${r.n} preds, mean score ${Number(r.mean_score).toFixed(3)}`).join('; ')}`);
+  } finally {
+    store.close();
+  }
+  say('');
+  say(`trace file: ${path.relative(ROOT, TRACE)}  (open it: npx sightline open ${path.relative(ROOT, TRACE)})`);
+  say(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+function say(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+if (!existsSync(MODEL)) {
+  console.error(`demo: ${MODEL} is missing; run from the repository root after \`npm install\``);
+  process.exit(2);
+}
+main().catch((err: unknown) => {
+  console.error(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});
