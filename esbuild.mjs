@@ -52,6 +52,8 @@ const configs = [
 // The sample's demo app (`npm run demo`): the user's side of the integration, bundled with its
 // serving feature code.
 configs.push({ ...common, entryPoints: ['samples/flights/demo/run.ts'], outfile: 'dist/demo.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
+// Benchmarks (`npm run bench`).
+configs.push({ ...common, entryPoints: ['test/bench/daemon-bench.ts'], outfile: 'dist/bench/daemon-bench.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 if (existsSync('extension/main.ts')) {
   configs.push({ ...common, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 }

@@ -67,7 +67,10 @@ function hint(provider: ExecutionProvider): string {
 
 function firstLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0] ?? msg;
+  const line = msg.split('\n')[0] ?? msg;
+  // onnxruntime prefixes its own source location and assertion; keep the human part.
+  const failed = /(Failed to [^]*)$/.exec(line);
+  return (failed?.[1] ?? line).trim();
 }
 
 export const onnxruntimeVersion: string = (ort.env.versions as { node?: string; common?: string }).node ?? (ort.env.versions as { common?: string }).common ?? 'unknown';

@@ -64,17 +64,22 @@ export class PredictionWriter {
   private columnsGeneration = -1;
   private failures = 0;
   private written = 0;
+  /** Rows taken off the queue by a flush that has not committed yet. */
+  private committingRows = 0;
   private closed = false;
 
   constructor(
     private readonly store: TraceStore,
     private readonly options: WriterOptions,
   ) {
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), options.flushIntervalMs);
-    this.timer.unref();
   }
 
+  /** Rows not yet committed: queued, plus those in a flush under way (health reports this). */
   get pendingRows(): number {
+    return this.queuedRows + this.committingRows;
+  }
+
+  private get queuedRows(): number {
     return this.predictions.length + this.labels.length;
   }
 
@@ -88,17 +93,30 @@ export class PredictionWriter {
     for (const r of rows) this.predictions.push(r);
     for (const l of labels) this.labels.push(l);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (this.pendingRows >= this.options.maxPendingRows) void this.flush().catch(() => undefined);
+    if (this.queuedRows >= this.options.maxPendingRows) void this.flush().catch(() => undefined);
+    else this.schedule();
     return done;
+  }
+
+  /**
+   * Arms the flush timer once per interval. The timer is not unref'd: a process with rows still
+   * queued stays alive until they are committed (a CLI import never exits with rows in memory).
+   */
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush().catch(() => undefined);
+    }, this.options.flushIntervalMs);
   }
 
   /** Commits everything queued so far. Concurrent calls share one flush. */
   async flush(): Promise<void> {
     if (this.flushing) {
       await this.flushing;
-      if (this.pendingRows === 0 && this.waiters.length === 0) return;
+      if (this.queuedRows === 0 && this.waiters.length === 0) return;
     }
-    if (this.pendingRows === 0 && this.waiters.length === 0) return;
+    if (this.queuedRows === 0 && this.waiters.length === 0) return;
     this.flushing = this.flushOnce();
     try {
       await this.flushing;
@@ -114,11 +132,19 @@ export class PredictionWriter {
     this.predictions = [];
     this.labels = [];
     this.waiters = [];
+    // Until the commit, these rows still count as pending: a client that polls
+    // `pending_rows == 0` before it relies on the file must not see 0 mid-flush.
+    const taken = rows.length + labels.length;
+    this.committingRows += taken;
     try {
-      await this.store.exclusive(async () => {
-        if (rows.length > 0) await this.appendPredictions(rows);
-        if (labels.length > 0) await this.appendLabels(labels);
-      });
+      try {
+        await this.store.exclusive(async () => {
+          if (rows.length > 0) await this.appendPredictions(rows);
+          if (labels.length > 0) await this.appendLabels(labels);
+        });
+      } finally {
+        this.committingRows -= taken;
+      }
       this.failures = 0;
       this.written += rows.length;
       for (const w of waiters) w.resolve();
@@ -126,6 +152,7 @@ export class PredictionWriter {
       this.failures += 1;
       const error = err instanceof Error ? err : new Error(String(err));
       for (const w of waiters) w.reject(error);
+      if (this.failures < 3 && !this.closed) this.schedule(); // retry on the next tick of the timer
       if (this.failures >= 3 || this.closed) {
         this.spill(rows, labels, error);
       } else {
@@ -190,7 +217,7 @@ export class PredictionWriter {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     try {
       await this.flush();

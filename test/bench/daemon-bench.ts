@@ -1,0 +1,192 @@
+/**
+ * `npm run bench` — the daemon's speed and storage figures, each as a ratio against a baseline
+ * measured in the same run on the same machine (absolute numbers vary; ratios travel):
+ *   1. served throughput and latency with logging vs the same server with logging off, and vs
+ *      raw onnxruntime-node in-process on the same batches (target: logging costs ≤ 10 %);
+ *   2. the in-process logging path per prediction, amortised (target ≤ 2 µs);
+ *   3. bytes on disk per logged numeric feature value (target ≤ 16) vs the same data as JSONL.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { SightlineClient } from '../../clients/typescript/client';
+import type { FeatureRecord } from '../../protocol';
+import { readDaemonInfo } from '../../daemon/server/state-file';
+import { uuidv7 } from '../../daemon/store/ids';
+import { PredictionWriter, type PredictionRow } from '../../daemon/store/prediction-writer';
+import { TraceStore } from '../../daemon/store/trace-store';
+
+const ROOT = process.cwd();
+const MODEL = path.join(ROOT, 'samples/flights/models/flights-delay-v1.onnx');
+const BASELINE = path.join(ROOT, 'samples/flights/baselines/train-v1.parquet');
+const FEATURES = ['dep_hour', 'day_of_week', 'distance', 'log_distance', 'origin', 'destination', 'route_delay_rate', 'origin_hour_delay_rate'];
+const NUMERIC = ['dep_hour', 'distance', 'log_distance', 'route_delay_rate', 'origin_hour_delay_rate'];
+const PER_REQUEST = 8;
+const CONCURRENCY = 16;
+const SERVED_ROWS = Number(process.env.BENCH_SERVED_ROWS ?? 40_000);
+
+async function loadRecords(n: number): Promise<FeatureRecord[]> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const rows = (await c.runAndReadAll(`SELECT * FROM read_parquet('${BASELINE}') LIMIT ${n}`)).getRowObjectsJS();
+  c.closeSync();
+  db.closeSync();
+  return rows.map((r) => Object.fromEntries(FEATURES.map((f) => [f, r[f] as number | string])));
+}
+
+function quantile(sorted: number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** Raw onnxruntime-node, in-process, same batch size, sequential: the ceiling. */
+async function rawOrt(records: FeatureRecord[]): Promise<{ rowsPerS: number }> {
+  const session = await ort.InferenceSession.create(readFileSync(MODEL));
+  const t0 = performance.now();
+  for (let i = 0; i < records.length; i += PER_REQUEST) {
+    const batch = records.slice(i, i + PER_REQUEST);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const input of session.inputMetadata) {
+      const col = batch.map((r) => r[input.name]);
+      feeds[input.name] = typeof col[0] === 'string' ? new ort.Tensor('string', col as string[], [col.length, 1]) : new ort.Tensor('float32', Float32Array.from(col as number[]), [col.length, 1]);
+    }
+    await session.run(feeds);
+  }
+  const s = (performance.now() - t0) / 1000;
+  await session.release();
+  return { rowsPerS: records.length / s };
+}
+
+/** A real daemon process, driven over HTTP with CONCURRENCY requests in flight. */
+async function served(records: FeatureRecord[], logging: boolean): Promise<{ rowsPerS: number; p50: number; p99: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-'));
+  const home = path.join(dir, 'home');
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sightline.js'), 'serve', '--trace', path.join(dir, 't.duckdb'), '--model', MODEL, '--port', '0', ...(logging ? [] : ['--no-logging'])], {
+    env: { ...process.env, SIGHTLINE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d.toString(); if (out.includes('listening on')) resolve(); });
+  });
+  const client = new SightlineClient(readDaemonInfo(home)!);
+  const warm = records.slice(0, 800);
+  for (let i = 0; i < warm.length; i += PER_REQUEST) await client.predict({ model: 'flights-delay', records: warm.slice(i, i + PER_REQUEST) });
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < records.length) {
+      const start = next;
+      next += PER_REQUEST;
+      const t = performance.now();
+      await client.predict({ model: 'flights-delay', records: records.slice(start, start + PER_REQUEST) });
+      latencies.push(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const s = (performance.now() - t0) / 1000;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  return { rowsPerS: records.length / s, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+}
+
+/** Rows exactly as the predictor builds them (ids, time, features by column, outputs JSON). */
+function buildRows(store: TraceStore, records: FeatureRecord[], featureNames: string[]): PredictionRow[] {
+  const cols = featureNames.map((f) => store.featureColumn(f, NUMERIC.includes(f) ? 'numeric' : 'categorical')!.column);
+  const now = BigInt(Date.now()) * 1000n;
+  return records.map((r) => {
+    const values = new Map<string, number | string | null>();
+    featureNames.forEach((f, i) => values.set(cols[i]!, r[f] as number | string));
+    return {
+      id: uuidv7().value, timeMicros: now, modelId: 'bench', modelName: 'flights-delay', modelVersion: 'v1', requestId: 'r', joinKey: null,
+      source: 'served', executionProvider: 'cpu', latencyMs: 1.5, score: 0.25, labelPred: '0', outputs: '{"probability":0.25,"label":0}', raw: null, values,
+    };
+  });
+}
+
+/** µs per prediction to build, queue, append and commit rows through the daemon's writer. */
+async function loggingPath(records: FeatureRecord[]): Promise<{ usPerPrediction: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-'));
+  const store = await TraceStore.open(path.join(dir, 'log.duckdb'));
+  await store.ensureFeatureColumns(FEATURES.map((f) => ({ name: f, kind: NUMERIC.includes(f) ? 'numeric' : 'categorical' })));
+  const writer = new PredictionWriter(store, { flushIntervalMs: 200, maxPendingRows: 50_000 });
+  const warm = buildRows(store, records.slice(0, 5000), FEATURES);
+  await writer.enqueue(warm);
+  const t0 = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < records.length; i += 256) pending.push(writer.enqueue(buildRows(store, records.slice(i, i + 256), FEATURES)));
+  await writer.flush();
+  await Promise.all(pending);
+  const us = ((performance.now() - t0) * 1000) / records.length;
+  await writer.close();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { usPerPrediction: us };
+}
+
+/** Bytes per numeric feature value: trace with the 5 numeric features minus the same trace without them. */
+async function bytesPerValue(records: FeatureRecord[]): Promise<{ traceBytesPerValue: number; jsonlBytesPerValue: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-'));
+  const size = async (withFeatures: boolean): Promise<number> => {
+    const file = path.join(dir, `${withFeatures}.duckdb`);
+    const store = await TraceStore.open(file);
+    const names = withFeatures ? NUMERIC : [];
+    await store.ensureFeatureColumns(names.map((f) => ({ name: f, kind: 'numeric' as const })));
+    const writer = new PredictionWriter(store, { flushIntervalMs: 1000, maxPendingRows: 100_000 });
+    for (let i = 0; i < records.length; i += 10_000) await writer.enqueue(buildRows(store, records.slice(i, i + 10_000), names));
+    await writer.close();
+    await store.checkpoint();
+    store.close();
+    return statSync(file).size;
+  };
+  const withF = await size(true);
+  const without = await size(false);
+  const values = records.length * NUMERIC.length;
+  const jsonl = records.map((r) => JSON.stringify(Object.fromEntries(NUMERIC.map((f) => [f, r[f]])))).join('\n');
+  writeFileSync(path.join(dir, 'x.jsonl'), jsonl);
+  const jsonlBytes = statSync(path.join(dir, 'x.jsonl')).size;
+  rmSync(dir, { recursive: true, force: true });
+  return { traceBytesPerValue: (withF - without) / values, jsonlBytesPerValue: jsonlBytes / values };
+}
+
+function row(label: string, value: string, note = ''): void {
+  process.stdout.write(`${label.padEnd(44)} ${value.padStart(16)}  ${note}\n`);
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`Sightline bench — ${os.cpus().length} cores, node ${process.version}, onnxruntime-node ${ort.env.versions.node}\n\n`);
+  const records = await loadRecords(Math.max(SERVED_ROWS, 200_000));
+  const servedRecords = records.slice(0, SERVED_ROWS);
+
+  const raw = await rawOrt(servedRecords);
+  const off = await served(servedRecords, false);
+  const on = await served(servedRecords, true);
+  process.stdout.write(`1. served throughput (${PER_REQUEST} records/request, ${CONCURRENCY} in flight, ${SERVED_ROWS} rows, model v1)\n`);
+  row('raw onnxruntime-node in-process (ceiling)', `${Math.round(raw.rowsPerS)} rows/s`);
+  row('daemon, logging off', `${Math.round(off.rowsPerS)} rows/s`, `p50 ${off.p50.toFixed(2)} ms  p99 ${off.p99.toFixed(2)} ms`);
+  row('daemon, logging on', `${Math.round(on.rowsPerS)} rows/s`, `p50 ${on.p50.toFixed(2)} ms  p99 ${on.p99.toFixed(2)} ms`);
+  row('ratio logging on / off', (on.rowsPerS / off.rowsPerS).toFixed(3), 'target ≥ 0.90');
+  row('ratio daemon (logging on) / raw in-process', (on.rowsPerS / raw.rowsPerS).toFixed(3), 'HTTP + JSON + validation cost');
+
+  const log = await loggingPath(records);
+  process.stdout.write(`\n2. in-process logging path (build rows + queue + DuckDB appender + commit, ${records.length} predictions)\n`);
+  row('µs per prediction, amortised', log.usPerPrediction.toFixed(2), 'target ≤ 2 µs');
+
+  const bytes = await bytesPerValue(records);
+  process.stdout.write(`\n3. storage of numeric feature values (${records.length} rows × ${NUMERIC.length} real features)\n`);
+  row('trace bytes per value', bytes.traceBytesPerValue.toFixed(2), 'target ≤ 16');
+  row('JSONL bytes per value', bytes.jsonlBytesPerValue.toFixed(2));
+  row('ratio trace / JSONL', (bytes.traceBytesPerValue / bytes.jsonlBytesPerValue).toFixed(3));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
