@@ -1,4 +1,4 @@
-import { DuckDBTimestampTZValue, DuckDBUUIDValue, type DuckDBAppender } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBTimestampTZValue, DuckDBUUIDValue, type DuckDBAppender, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { appendFileSync } from 'node:fs';
 import type { TraceStore } from './trace-store';
 
@@ -59,9 +59,11 @@ export class PredictionWriter {
   private labels: LabelRow[] = [];
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private flushing: Promise<void> | null = null;
   private columns: string[] | null = null;
   private columnsGeneration = -1;
+  private types: DuckDBType[] | null = null;
   private failures = 0;
   private written = 0;
   /** Rows taken off the queue by a flush that has not committed yet. */
@@ -87,15 +89,29 @@ export class PredictionWriter {
     return this.written;
   }
 
-  /** Queues rows; the promise resolves when they are committed (await it only in durable mode). */
-  enqueue(rows: PredictionRow[], labels: LabelRow[] = []): Promise<void> {
+  /**
+   * Queues rows; the promise resolves when they are committed (await it only in durable mode).
+   * `soon`: a caller is waiting for the commit (durable request, logged predictions, labels), so
+   * commit right after this turn of the event loop instead of at the next timer tick; callers
+   * arriving in the same turn share that one commit.
+   */
+  enqueue(rows: PredictionRow[], labels: LabelRow[] = [], opts: { soon?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('trace writer is closed'));
     for (const r of rows) this.predictions.push(r);
     for (const l of labels) this.labels.push(l);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.queuedRows >= this.options.maxPendingRows) void this.flush().catch(() => undefined);
+    else if (opts.soon) this.scheduleSoon();
     else this.schedule();
     return done;
+  }
+
+  private scheduleSoon(): void {
+    if (this.immediate) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      void this.flush().catch(() => undefined);
+    });
   }
 
   /**
@@ -164,17 +180,25 @@ export class PredictionWriter {
     }
   }
 
+  /**
+   * Columnar append: rows are transposed into DuckDB data chunks (≤ 2048 rows), so numeric
+   * columns are written straight into the vectors' typed arrays instead of one N-API call per cell.
+   */
   private async appendPredictions(rows: PredictionRow[]): Promise<void> {
-    if (!this.columns || this.columnsGeneration !== this.store.schemaGeneration) {
-      this.columnsGeneration = this.store.schemaGeneration;
-      this.columns = await this.store.predictionColumns();
-    }
-    const columns = this.columns;
     const appender = await this.store.conn.createAppender('predictions');
     try {
-      for (const r of rows) {
-        for (const col of columns) appendCell(appender, col, r);
-        appender.endRow();
+      if (!this.columns || this.columnsGeneration !== this.store.schemaGeneration) {
+        this.columnsGeneration = this.store.schemaGeneration;
+        this.columns = await this.store.predictionColumns();
+        this.types = this.columns.map((_, i) => appender.columnType(i));
+      }
+      const columns = this.columns;
+      const types = this.types!;
+      for (let off = 0; off < rows.length; off += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, rows.length - off);
+        const chunk = DuckDBDataChunk.create(types, n);
+        for (let c = 0; c < columns.length; c++) chunk.setColumnValues(c, columnValues(columns[c]!, rows, off, n));
+        appender.appendDataChunk(chunk);
       }
       appender.flushSync();
     } finally {
@@ -219,6 +243,8 @@ export class PredictionWriter {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
     try {
       await this.flush();
     } finally {
@@ -232,28 +258,33 @@ function appendVarcharOrNull(a: DuckDBAppender, v: string | null): void {
   else a.appendVarchar(v);
 }
 
-function appendCell(a: DuckDBAppender, col: string, r: PredictionRow): void {
+const CHUNK_ROWS = 2048;
+
+/** One column of rows [off, off+n) as DuckDB values, by column name. */
+function columnValues(col: string, rows: PredictionRow[], off: number, n: number): DuckDBValue[] {
+  const out = new Array<DuckDBValue>(n);
+  const pick = (f: (r: PredictionRow) => DuckDBValue): DuckDBValue[] => {
+    for (let i = 0; i < n; i++) out[i] = f(rows[off + i]!);
+    return out;
+  };
   switch (col) {
-    case 'id': return a.appendUUID(DuckDBUUIDValue.fromUint128(r.id));
-    case 'time': return a.appendTimestampTZ(new DuckDBTimestampTZValue(r.timeMicros));
-    case 'model_id': return a.appendVarchar(r.modelId);
-    case 'model_name': return a.appendVarchar(r.modelName);
-    case 'model_version': return a.appendVarchar(r.modelVersion);
-    case 'request_id': return appendVarcharOrNull(a, r.requestId);
-    case 'join_key': return appendVarcharOrNull(a, r.joinKey);
-    case 'source': return a.appendVarchar(r.source);
-    case 'execution_provider': return appendVarcharOrNull(a, r.executionProvider);
-    case 'latency_ms': return r.latencyMs === null ? a.appendNull() : a.appendFloat(r.latencyMs);
-    case 'score': return r.score === null ? a.appendNull() : a.appendDouble(r.score);
-    case 'label_pred': return appendVarcharOrNull(a, r.labelPred);
-    case 'outputs': return appendVarcharOrNull(a, r.outputs);
-    case 'raw': return appendVarcharOrNull(a, r.raw);
+    case 'id': return pick((r) => DuckDBUUIDValue.fromUint128(r.id));
+    case 'time': return pick((r) => new DuckDBTimestampTZValue(r.timeMicros));
+    case 'model_id': return pick((r) => r.modelId);
+    case 'model_name': return pick((r) => r.modelName);
+    case 'model_version': return pick((r) => r.modelVersion);
+    case 'request_id': return pick((r) => r.requestId);
+    case 'join_key': return pick((r) => r.joinKey);
+    case 'source': return pick((r) => r.source);
+    case 'execution_provider': return pick((r) => r.executionProvider);
+    case 'latency_ms': return pick((r) => r.latencyMs);
+    case 'score': return pick((r) => r.score);
+    case 'label_pred': return pick((r) => r.labelPred);
+    case 'outputs': return pick((r) => r.outputs);
+    case 'raw': return pick((r) => r.raw);
     default: {
-      if (FIXED_COLUMNS.has(col)) return a.appendNull();
-      const v = r.values.get(col);
-      if (v === undefined || v === null) return a.appendNull();
-      if (typeof v === 'number') return a.appendDouble(v);
-      return a.appendVarchar(v);
+      if (FIXED_COLUMNS.has(col)) return pick(() => null);
+      return pick((r) => r.values.get(col) ?? null);
     }
   }
 }

@@ -1,9 +1,12 @@
 import { DuckDBInstance } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FeatureRecord } from '../../protocol';
+import type { FeatureRecord, ModelCard } from '../../protocol';
 import { SAMPLE } from './daemon';
 
-export const FEATURES = ['dep_hour', 'day_of_week', 'distance', 'log_distance', 'origin', 'destination', 'route_delay_rate', 'origin_hour_delay_rate'];
+/** The sample model v1's card (its sidecar file): feature names and kinds. */
+export const CARD_V1: ModelCard = JSON.parse(readFileSync(path.join(SAMPLE, 'models', 'flights-delay-v1.sightline.json'), 'utf8'));
+export const FEATURES: string[] = CARD_V1.features.map((f) => f.name);
 
 /** The first `n` rows of the sample's training feature table as predict records (real data). */
 export async function sampleRecords(n: number): Promise<{ records: FeatureRecord[]; flightIds: string[]; labels: number[] }> {
