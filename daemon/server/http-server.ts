@@ -17,6 +17,9 @@ export interface HttpOptions {
 }
 
 type QueryHandler = (params: unknown) => Promise<unknown>;
+/** Reads and validates the request body with `schema`; `what` names it in errors. */
+export type BodyReader = <T extends z.ZodType>(schema: T, what: string) => Promise<z.infer<T>>;
+export type RouteHandler = (body: BodyReader, url: URL) => Promise<unknown>;
 
 /**
  * HTTP routes under /v1/ and the WebSocket stream at /v1/stream. Every body is validated with its
@@ -27,6 +30,7 @@ export class HttpServer {
   private readonly wss: WebSocketServer;
   private readonly policy: AccessPolicy;
   private readonly queries = new Map<string, QueryHandler>();
+  private readonly routes = new Map<string, RouteHandler>();
   private sockets = new Set<import('node:net').Socket>();
 
   constructor(private readonly daemon: Daemon, private readonly options: HttpOptions) {
@@ -38,7 +42,14 @@ export class HttpServer {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxBodyBytes,
-      handleProtocols: (protocols) => (protocols.has('sightline.v1') ? 'sightline.v1' : false),
+      // A client that offers subprotocols fails the handshake unless the server selects one of
+      // them (RFC 6455 §4.1), so a client that authenticates with `bearer.<token>` alone gets that
+      // one back (it is its own, already checked token); with `sightline.v1` offered too, that wins.
+      handleProtocols: (protocols) => {
+        if (protocols.has('sightline.v1')) return 'sightline.v1';
+        for (const p of protocols) if (p.startsWith('bearer.')) return p;
+        return false;
+      },
     });
     this.server.on('upgrade', (req, socket, head) => {
       try {
@@ -57,6 +68,14 @@ export class HttpServer {
 
   get port(): number {
     return (this.server.address() as AddressInfo | null)?.port ?? this.options.port;
+  }
+
+  /**
+   * Adds an HTTP route (e.g. `POST /v1/runs` from the lineage module). The handler gets a body
+   * reader that validates with a zod schema, and answers with the JSON it returns.
+   */
+  registerRoute(method: 'GET' | 'POST' | 'DELETE', pathname: string, handler: RouteHandler): void {
+    this.routes.set(`${method} ${pathname}`, handler);
   }
 
   /** Lets other parts of the daemon answer typed WebSocket queries from the editor. */
@@ -88,13 +107,19 @@ export class HttpServer {
         await this.daemon.registry.unload(decodeURIComponent(url.pathname.slice('/v1/models/'.length)));
         return reply(res, 200, { unloaded: true });
       }
+      const extra = this.routes.get(route);
+      if (extra) return reply(res, 200, await extra((schema, what) => this.body(req, schema, what), url));
       throw new SightlineError('not_found', `no route ${route}; see README "HTTP API"`);
     } catch (err) {
       const e = asSightline(err);
       if (e.code === 'internal') this.daemon.log('error', `${req.method} ${req.url}: ${e.message}`);
-      reply(res, HTTP_STATUS[e.code], e.toBody());
-      // An unread oversize body would otherwise keep streaming in.
-      if (e.code === 'payload_too_large') req.destroy();
+      // After a 413 the client may still be uploading. Destroying the socket then makes the
+      // kernel answer with a reset, which can cost the client the 413 itself, or break the next
+      // request on a kept-alive connection. So the rest of the body is read and discarded (see
+      // `readBody`) and the connection stays usable; only a body declared beyond DRAIN_CAP_BYTES
+      // is not worth reading: that answer says `Connection: close`.
+      const close = e.code === 'payload_too_large' && Number(req.headers['content-length'] ?? 0) > DRAIN_CAP_BYTES;
+      reply(res, HTTP_STATUS[e.code], e.toBody(), close ? { Connection: 'close' } : {});
     }
   }
 
@@ -102,16 +127,10 @@ export class HttpServer {
   private async body<T extends z.ZodType>(req: IncomingMessage, schema: T, what: string): Promise<z.infer<T>> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.options.maxBodyBytes) throw tooLarge(this.options.maxBodyBytes);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > this.options.maxBodyBytes) throw tooLarge(this.options.maxBodyBytes);
-      chunks.push(chunk as Buffer);
-    }
+    const text = await readBody(req, this.options.maxBodyBytes);
     let json: unknown;
     try {
-      json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      json = JSON.parse(text);
     } catch (err) {
       throw new SightlineError('bad_json', `the body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -173,10 +192,43 @@ export class HttpServer {
   }
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
   res.end(text);
+}
+
+/** Past the body limit, up to this many more bytes are read and discarded before the socket is cut. */
+const DRAIN_CAP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a request body as UTF-8, refusing it past `limit` bytes. Not `for await`: leaving that
+ * loop early destroys the request and its socket before the 413 is sent. Past the limit the
+ * rest is discarded as it arrives (so the client finishes its upload and reads the answer);
+ * beyond DRAIN_CAP_BYTES the socket is destroyed.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (over) {
+        if (size > limit + DRAIN_CAP_BYTES) req.socket.destroy();
+        return;
+      }
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        return reject(tooLarge(limit));
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => { if (!over) resolve(Buffer.concat(chunks).toString('utf8')); });
+    req.once('error', reject);
+    req.once('close', () => { if (!req.complete) reject(new SightlineError('bad_json', 'the client closed the connection before the body was complete')); });
+  });
 }
 
 function tooLarge(limit: number): SightlineError {
