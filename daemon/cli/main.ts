@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { VERSION } from '../version';
+import { registerBaseline } from './baseline';
+import { registerDrift } from './drift';
+import { registerQuality } from './quality';
 import { registerImport } from './import';
 import { registerModels } from './models';
 import { registerOpen } from './open';
@@ -24,6 +27,9 @@ registerImport(program);
 registerModels(program);
 registerSchema(program);
 registerOpen(program);
+registerBaseline(program);
+registerDrift(program);
+registerQuality(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`sightline: ${err instanceof Error ? err.message : String(err)}\n`);

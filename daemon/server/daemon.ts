@@ -6,6 +6,7 @@ import { Engine, type EngineOptions } from '../engine';
 import { onnxruntimeVersion } from '../runtime/session';
 import { TraceStore } from '../store/trace-store';
 import { VERSION } from '../version';
+import { registerAnalysisRoutes } from '../findings/routes';
 import { HttpServer } from './http-server';
 import { newToken, removeDaemonInfo, sightlineHome, writeDaemonInfo } from './state-file';
 
@@ -48,6 +49,7 @@ export class Daemon extends Engine {
     super(store, options);
     this.home = options.home ?? sightlineHome();
     this.http = new HttpServer(this, { port: options.port, maxBodyBytes: options.maxBodyBytes, allowedOrigins: options.allowedOrigins });
+    registerAnalysisRoutes(this, this.http);
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -76,7 +78,7 @@ export class Daemon extends Engine {
       status: 'ok', protocol: PROTOCOL_VERSION, version: VERSION, pid: process.pid, trace: path.resolve(this.store.path),
       uptime_s: (Date.now() - this.startedAt) / 1000, models: this.registry.list().length,
       predictions_logged: this.writer.rowsWritten, pending_rows: this.writer.pendingRows, durable: this.options.durable,
-      onnxruntime: onnxruntimeVersion,
+      onnxruntime: onnxruntimeVersion, stream: this.hub.stats(),
     };
   }
 

@@ -51,10 +51,11 @@ export const SCHEMA_V1: string[] = [
    )`,
   `CREATE TABLE IF NOT EXISTS baselines (
      name VARCHAR PRIMARY KEY,
-     source VARCHAR,
+     source VARCHAR,                    -- the file or query it was copied from
+     table_name VARCHAR NOT NULL,       -- its rows, copied into this trace (analyses never rescan the source)
      rows BIGINT,
      created TIMESTAMPTZ DEFAULT now(),
-     profile JSON
+     profile JSON                       -- the inferred data schema (kinds, ranges, categories, missing rates)
    )`,
   `CREATE TABLE IF NOT EXISTS runs (
      id VARCHAR PRIMARY KEY,
@@ -78,6 +79,49 @@ export const SCHEMA_V1: string[] = [
      baseline VARCHAR,
      window_desc VARCHAR,
      details JSON
+   )`,
+  // ── lineage (daemon/lineage/): components, their runs, the artifacts they read and wrote ──
+  `CREATE TABLE IF NOT EXISTS components (
+     name VARCHAR PRIMARY KEY,
+     owner VARCHAR,
+     tags JSON,
+     description VARCHAR
+   )`,
+  `CREATE TABLE IF NOT EXISTS component_runs (
+     id VARCHAR PRIMARY KEY,            -- client-chosen (SDKs send a UUID) so retries store it once
+     component VARCHAR NOT NULL,
+     "start" TIMESTAMPTZ NOT NULL,
+     "end" TIMESTAMPTZ,
+     status VARCHAR NOT NULL,           -- ok | failed
+     git_commit VARCHAR,
+     git_dirty BOOLEAN,
+     code_file VARCHAR,
+     code_line INTEGER,
+     params JSON,
+     metrics JSON,
+     notes VARCHAR
+   )`,
+  `CREATE TABLE IF NOT EXISTS artifacts (
+     id VARCHAR PRIMARY KEY,            -- derived from (name, uri, content_hash); random when no hash
+     name VARCHAR NOT NULL,
+     kind VARCHAR NOT NULL,             -- data | features | model | labels | report
+     uri VARCHAR,
+     content_hash VARCHAR,              -- sha256 hex of the content; equals the model id for .onnx files
+     size BIGINT,
+     created TIMESTAMPTZ NOT NULL       -- first known to exist (its producer's end, or its first reader's start)
+   )`,
+  `CREATE TABLE IF NOT EXISTS run_io (
+     run_id VARCHAR NOT NULL,
+     artifact_id VARCHAR NOT NULL,
+     direction VARCHAR NOT NULL,        -- input | output
+     PRIMARY KEY (run_id, artifact_id, direction)
+   )`,
+  `CREATE TABLE IF NOT EXISTS flags (
+     target_kind VARCHAR NOT NULL,      -- prediction | artifact | run
+     target_id VARCHAR NOT NULL,
+     reason VARCHAR,
+     time TIMESTAMPTZ NOT NULL,
+     source VARCHAR
    )`,
 ];
 

@@ -19,6 +19,8 @@ import { formatSummary, summarizeTrace } from '../../../daemon/report/summary';
 import { readDaemonInfo } from '../../../daemon/server/state-file';
 import { literal } from '../../../daemon/store/sql';
 import { TraceStore } from '../../../daemon/store/trace-store';
+import type { DriftRunResult } from '../../../daemon/findings/drift-run';
+import type { QualityRunResult } from '../../../daemon/findings/quality-run';
 import { computeFeatures, type RawFlight } from '../serving/features';
 
 const ROOT = process.cwd();
@@ -28,6 +30,7 @@ const TRACE = path.join(OUT, 'demo-trace.duckdb');
 const MODEL = path.join(SAMPLE, 'models', 'flights-delay-v1.onnx');
 const REQUESTS = path.join(SAMPLE, 'traffic', 'requests.parquet');
 const LABELS = path.join(SAMPLE, 'traffic', 'labels.parquet');
+const BASELINE = path.join(SAMPLE, 'baselines', 'train-v1.parquet');
 /** Records per HTTP request and requests in flight: a busy booking service, not a bulk job. */
 const RECORDS_PER_REQUEST = Number(process.env.DEMO_BATCH ?? 8);
 const CONCURRENCY = Number(process.env.DEMO_CONCURRENCY ?? 16);
@@ -105,6 +108,13 @@ async function main(): Promise<void> {
   conn.closeSync();
   db.closeSync();
 
+  // What Sightline finds: the training feature table as baseline, then drift and data quality
+  // of the served features against it (stored as findings the editor shows).
+  const baseline = await client.request<{ rows: number }>('POST', '/v1/baselines', { name: 'train-v1', file: BASELINE, replace: true });
+  say(`registered baseline train-v1 (${baseline.rows} training rows of v1, ${path.relative(ROOT, BASELINE)})`);
+  const drift = await client.request<DriftRunResult>('POST', '/v1/drift', { baseline: 'train-v1', window: { model: 'flights-delay' }, save: true });
+  const quality = await client.request<QualityRunResult>('POST', '/v1/quality', { baseline: 'train-v1', window: { model: 'flights-delay' }, save: true });
+
   daemon.kill('SIGTERM');
   await new Promise((resolve) => daemon.once('exit', resolve));
 
@@ -120,8 +130,21 @@ async function main(): Promise<void> {
     store.close();
   }
   say('');
+  say(`drift of served Apr–Jun vs training baseline train-v1 (${drift.report.features.length} features; thresholds: wasserstein_norm ≥ 0.1 or PSI ≥ 0.2, JS ≥ 0.1 for categories)`);
+  for (const f of drift.report.features.slice(0, 5)) {
+    const m = f.metrics as Record<string, unknown>;
+    const detail = f.kind === 'numeric' ? `PSI ${fmt(m.psi)}, Wasserstein/std ${fmt(m.wasserstein_norm)}, KS ${fmt((m.ks as { statistic: number | null }).statistic)}` : `JS ${fmt(m.js)}, L∞ ${fmt(m.linf)}`;
+    say(`  ${f.drift ? 'DRIFT' : 'ok   '} ${f.name.padEnd(24)} ${f.method} ${fmt(f.score)} (threshold ${f.threshold}); ${detail}`);
+  }
+  say(`data quality vs train-v1's profile: ${quality.report.violations.length === 0 ? 'no violations' : ''}`);
+  for (const v of quality.report.violations) say(`  ${v.severity.toUpperCase()} ${v.feature ?? '(table)'}: ${v.check} — observed ${JSON.stringify(v.observed)}`);
+  say('');
   say(`trace file: ${path.relative(ROOT, TRACE)}  (open it: npx sightline open ${path.relative(ROOT, TRACE)})`);
   say(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+function fmt(x: unknown): string {
+  return typeof x === 'number' ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(3)) : x === null ? '∞' : '–';
 }
 
 function say(line: string): void {
