@@ -8,12 +8,12 @@ import { SAMPLE } from './daemon';
 export const CARD_V1: ModelCard = JSON.parse(readFileSync(path.join(SAMPLE, 'models', 'flights-delay-v1.sightline.json'), 'utf8'));
 export const FEATURES: string[] = CARD_V1.features.map((f) => f.name);
 
-/** The first `n` rows of the sample's training feature table as predict records (real data). */
+/** `n` rows of the sample's training feature table (a deterministic hash sample, so all of Jan–Feb) as predict records. */
 export async function sampleRecords(n: number): Promise<{ records: FeatureRecord[]; flightIds: string[]; labels: number[] }> {
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
   const file = path.join(SAMPLE, 'baselines', 'train-v1.parquet').replace(/'/g, "''");
-  const rows = (await c.runAndReadAll(`SELECT * FROM read_parquet('${file}') ORDER BY flight_id LIMIT ${n}`)).getRowObjectsJS();
+  const rows = (await c.runAndReadAll(`SELECT * FROM read_parquet('${file}') ORDER BY md5(flight_id) LIMIT ${n}`)).getRowObjectsJS();
   c.closeSync();
   db.closeSync();
   return {
