@@ -1,9 +1,3 @@
-/** Quotes an SQL identifier (feature names may be anything, including quotes). */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Quotes an SQL string literal. */
-export function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+// SQL quoting lives in one place (daemon/analysis/sql.ts); these are the short names the store,
+// CLI and findings code use.
+export { quoteIdentifier as ident, quoteLiteral as literal } from '../analysis/sql';
