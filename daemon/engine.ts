@@ -59,6 +59,8 @@ export class Engine {
   /** Commits everything queued and closes the trace cleanly. */
   async close(): Promise<void> {
     this.hub.close();
+    // Shadow runs of answered requests still log their rows; only then does the writer close.
+    await this.predictor.drain();
     try {
       await this.writer.close();
     } catch (err) {

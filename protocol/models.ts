@@ -28,6 +28,8 @@ export const ModelInfo = z.object({
   shadow_of: z.string().optional(),
   loaded_at: z.string(),
   predictions: z.number().optional(),
+  /** Inference calls made; below the number of requests when micro-batching merged them. */
+  batches: z.number().optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
@@ -56,6 +58,8 @@ export const HealthResponse = z.object({
   pending_rows: z.number(),
   durable: z.boolean(),
   onnxruntime: z.string(),
+  /** The WebSocket hub: subscribers, events held for congested ones, events dropped since start. */
+  stream: z.object({ subscribers: z.number(), queued_events: z.number(), dropped_events: z.number() }).optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponse>;
 

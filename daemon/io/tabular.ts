@@ -40,9 +40,14 @@ export async function describe(conn: DuckDBConnection, relation: string, file: s
   }
 }
 
-/** Reads rows in pages so big files never sit in memory whole. */
-export async function* readPages(conn: DuckDBConnection, sql: string, pageRows: number): AsyncGenerator<Record<string, unknown>[]> {
+/**
+ * Reads rows in pages so big files never sit in memory whole. DuckDB's streaming reader ends
+ * quietly (no error) at a row it cannot read, so pass `expectedRows` (from a count) to turn a
+ * short read into an error instead of a silently truncated result.
+ */
+export async function* readPages(conn: DuckDBConnection, sql: string, pageRows: number, expectedRows?: number): AsyncGenerator<Record<string, unknown>[]> {
   const result = await conn.stream(sql);
+  let read = 0;
   const names = result.columnNames();
   let page: Record<string, unknown>[] = [];
   for (;;) {
@@ -53,6 +58,7 @@ export async function* readPages(conn: DuckDBConnection, sql: string, pageRows: 
       const row: Record<string, unknown> = {};
       names.forEach((n, c) => { row[n] = plain(cols[c]![i]); });
       page.push(row);
+      read++;
       if (page.length >= pageRows) {
         yield page;
         page = [];
@@ -60,6 +66,9 @@ export async function* readPages(conn: DuckDBConnection, sql: string, pageRows: 
     }
   }
   if (page.length > 0) yield page;
+  if (expectedRows !== undefined && read !== expectedRows) {
+    throw new SightlineError('bad_file', `read ${read} of ${expectedRows} rows: the file could not be read past row ${read} (or changed while it was read)`);
+  }
 }
 
 /** DuckDB values as plain JSON-able JS: BIGINT → number, timestamps/decimals/UUIDs → their text. */

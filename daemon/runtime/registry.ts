@@ -28,8 +28,11 @@ export class LoadedModel {
   readonly loadedAt = new Date().toISOString();
   private inflight = 0;
   private releasing: (() => void) | null = null;
+  private released = false;
   readonly batcher: MicroBatcher<RowOutput>;
   predictions = 0;
+  /** Inference calls made (one per micro-batch or raw request): fewer than requests means batching merged them. */
+  batches = 0;
 
   constructor(
     readonly id: string,
@@ -63,6 +66,7 @@ export class LoadedModel {
   }
 
   private async run(feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+    this.batches++;
     try {
       return await this.opened.session.run(feeds);
     } catch (err) {
@@ -85,8 +89,17 @@ export class LoadedModel {
     });
   }
 
+  /**
+   * Keeps the session open for the whole of `fn`: a request holds the model from the moment it
+   * resolved it, so an unload waits for it. (Once unloaded, a model cannot be resolved, so only
+   * work that was already accepted can start while a release waits.)
+   */
+  hold<T>(fn: () => Promise<T>): Promise<T> {
+    return this.track(fn);
+  }
+
   private async track<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.releasing) throw new SightlineError('unknown_model', `${this.ref} is being unloaded`);
+    if (this.released) throw new SightlineError('unknown_model', `${this.ref} was unloaded`);
     this.inflight++;
     try {
       return await fn();
@@ -101,7 +114,8 @@ export class LoadedModel {
   async release(): Promise<void> {
     this.batcher.flushNow();
     if (this.inflight > 0) await new Promise<void>((resolve) => { this.releasing = resolve; });
-    this.releasing = () => undefined;
+    this.releasing = null;
+    this.released = true;
     await this.opened.session.release();
   }
 }
@@ -203,7 +217,8 @@ export class ModelRegistry extends EventEmitter {
 
   shadowFor(primary: LoadedModel): LoadedModel | undefined {
     const id = this.shadows.get(primary.name);
-    return id ? this.byId.get(id) : undefined;
+    // The shadow itself, called by name@version (or made the default later), has no shadow.
+    return id && id !== primary.id ? this.byId.get(id) : undefined;
   }
 
   async unload(ref: string): Promise<void> {
@@ -241,6 +256,7 @@ export class ModelRegistry extends EventEmitter {
       ...(shadowOf ? { shadow_of: shadowOf } : {}),
       loaded_at: m.loadedAt,
       predictions: m.predictions,
+      batches: m.batches,
     };
   }
 

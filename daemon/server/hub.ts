@@ -33,6 +33,8 @@ export class Hub {
   private subs = new Set<Subscriber>();
   private timer: NodeJS.Timeout;
   publishedEvents = 0;
+  /** Events dropped for slow subscribers since start (each subscriber is told its own count). */
+  droppedEvents = 0;
 
   constructor(private readonly options: HubOptions = { maxQueuedEvents: 2000, highWaterBytes: 1 << 20 }) {
     this.timer = setInterval(() => this.drainAll(), 50);
@@ -60,6 +62,13 @@ export class Hub {
     return this.subs.size;
   }
 
+  /** For health: how many subscribers, events held for congested ones now, and dropped so far. */
+  stats(): { subscribers: number; queued_events: number; dropped_events: number } {
+    let queued = 0;
+    for (const sub of this.subs) queued += sub.queued;
+    return { subscribers: this.subs.size, queued_events: queued, dropped_events: this.droppedEvents };
+  }
+
   /** Publishes payloads of one event type (a batch of predictions is one call). */
   publish(event: EventType, payloads: unknown[], scope: EventScope = {}): void {
     if (payloads.length === 0) return;
@@ -76,6 +85,7 @@ export class Hub {
       for (const p of payloads) {
         if (sub.queued >= this.options.maxQueuedEvents) {
           sub.dropped++;
+          this.droppedEvents++;
           continue;
         }
         q.push(p);

@@ -22,6 +22,7 @@ export interface PredictorOptions {
  */
 export class Predictor {
   private registered = new Set<string>();
+  private background = new Set<Promise<void>>();
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -45,6 +46,12 @@ export class Predictor {
   async predict(req: PredictRequest): Promise<PredictResponse> {
     const t0 = performance.now();
     const model = this.registry.resolve(req.model);
+    // Held from the moment it is resolved: an unload landing while this request awaits I/O
+    // (registering the model, adding attribute columns, the batcher) waits for it instead of failing it.
+    return model.hold(() => this.predictOn(model, req, t0));
+  }
+
+  private async predictOn(model: LoadedModel, req: PredictRequest, t0: number): Promise<PredictResponse> {
     await this.register(model);
     const requestId = req.request_id ?? uuidv7().text;
     let results: RowOutput[];
@@ -68,10 +75,11 @@ export class Predictor {
     const ids: string[] = [];
     if (this.options.logging) {
       const rows = this.toRows(model, 'served', requestId, results, batch, req.join_keys, req.attributes, req.records, latencyMs, ids, req.times);
-      const committed = this.writer.enqueue(rows);
-      if (shadow && batch) void this.runShadow(model, shadow, batch, requestId, req);
+      const durable = req.durable ?? this.options.durable;
+      const committed = this.writer.enqueue(rows, [], { soon: durable });
+      if (shadow && batch) this.inBackground(this.runShadow(model, shadow, batch, requestId, req));
       this.publish(model, rows);
-      if (req.durable ?? this.options.durable) {
+      if (durable) {
         try {
           await committed;
         } catch (err) {
@@ -89,6 +97,17 @@ export class Predictor {
       predictions: results.map((r, i) => ({ id: ids[i]!, outputs: r.outputs, score: r.score, label: r.label })),
       ...(shadow ? { shadow: { model: shadow.ref, execution_provider: shadow.provider } } : {}),
     };
+  }
+
+  /** Work that outlives its request (shadow runs); `drain` waits for it before the writer closes. */
+  private inBackground(task: Promise<void>): void {
+    this.background.add(task);
+    void task.finally(() => this.background.delete(task));
+  }
+
+  /** Waits for background work already started (so a clean stop keeps the shadow rows of answered requests). */
+  async drain(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
   /** The candidate runs on the same rows; its outputs are logged (source `shadow`), never returned. */
@@ -179,7 +198,9 @@ export class Predictor {
     const modelId = req.model.id ?? `external:${req.model.name}@${req.model.version}`;
     // Kinds follow the JSON types; a feature seen as both keeps both columns.
     const specs = new Map<string, 'numeric' | 'categorical'>();
+    // Everything is checked before the model row and columns are written: a refused request changes nothing.
     req.predictions.forEach((p, i) => {
+      if (p.id !== undefined && parseUuid(p.id) === null) throw new SightlineError('bad_value', `predictions[${i}].id must be a UUID`, ['predictions', i, 'id']);
       for (const [k, v] of Object.entries(p.features)) {
         if (v === null) continue;
         if (typeof v === 'number' && !Number.isFinite(v)) throw new SightlineError('bad_value', `predictions[${i}].features.${k} is not finite`, ['predictions', i, 'features', k]);
@@ -216,7 +237,7 @@ export class Predictor {
         outputs: p.outputs ? JSON.stringify(p.outputs) : null, raw: null, values,
       };
     });
-    await this.writer.enqueue(rows);
+    await this.writer.enqueue(rows, [], { soon: true });
     return { ids, logged: rows.length };
   }
 
@@ -235,7 +256,7 @@ export class Predictor {
         source: req.source,
       };
     });
-    await this.writer.enqueue([], rows);
+    await this.writer.enqueue([], rows, { soon: true });
     this.hub.publish('label', [{ count: rows.length, source: req.source }]);
     return { logged: rows.length };
   }

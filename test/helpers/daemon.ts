@@ -41,6 +41,10 @@ export async function startDaemon(args: string[] = [], opts: { trace?: string; d
     env: { ...process.env, SIGHTLINE_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A test that times out or a worker that exits must not leave a daemon running behind it.
+  const reap = (): void => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d.toString()));
