@@ -6,3 +6,6 @@ export * from './model-card';
 export * from './predict';
 export * from './models';
 export * from './stream';
+export * from './feature-map';
+export * from './findings';
+export * from './lsp';
