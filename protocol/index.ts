@@ -9,3 +9,4 @@ export * from './stream';
 export * from './feature-map';
 export * from './findings';
 export * from './lsp';
+export * from './lineage';

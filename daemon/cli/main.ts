@@ -10,6 +10,9 @@ import { registerOpen } from './open';
 import { registerPredict } from './predict';
 import { registerSchema } from './schema';
 import { registerServe } from './serve';
+import { registerFlag } from './flag';
+import { registerReview } from './review';
+import { registerTrace } from './trace';
 
 /** `sightline`: the daemon, the CLI and (later) the language server in one bundle. */
 const program = new Command()
@@ -32,6 +35,9 @@ registerLsp(program);
 registerBaseline(program);
 registerDrift(program);
 registerQuality(program);
+registerTrace(program);
+registerFlag(program);
+registerReview(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`sightline: ${err instanceof Error ? err.message : String(err)}\n`);

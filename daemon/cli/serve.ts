@@ -21,6 +21,7 @@ export function registerServe(program: Command): void {
     .option('--no-logging', 'serve without logging (for benchmarks)')
     .option('--max-body <bytes>', 'largest accepted request body', String(DEFAULT_DAEMON_OPTIONS.maxBodyBytes))
     .option('--allow-origin <origin...>', 'browser origins allowed to call the daemon (none by default)', [])
+    .option('--read-only', "open the trace read-only (e.g. a teammate's file): queries and analyses, no models, no writes", false)
     .action((opts) => runCommand(async () => {
       const provider = ExecutionProvider.parse(opts.provider);
       const daemon = await Daemon.start({
@@ -38,6 +39,7 @@ export function registerServe(program: Command): void {
         logging: opts.logging !== false,
         maxBodyBytes: int(opts.maxBody, 'max-body'),
         allowedOrigins: opts.allowOrigin,
+        readOnly: Boolean(opts.readOnly),
         shadows: (opts.shadow as string[]).map((s) => {
           const [p, primary] = s.split('=');
           if (!p || !primary) throw new SightlineError('invalid_request', `--shadow takes candidate.onnx=primaryName, got ${s}`);

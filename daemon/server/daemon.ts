@@ -1,8 +1,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { HealthResponse, ModelsResponse } from '../../protocol';
-import { PROTOCOL_VERSION } from '../../protocol';
+import type { HealthResponse, LoadModelRequest, ModelInfo, ModelsResponse } from '../../protocol';
+import { PROTOCOL_VERSION, SightlineError } from '../../protocol';
 import { Engine, type EngineOptions } from '../engine';
+import { registerLineageRoutes } from '../lineage/routes';
+import { Lineage } from '../lineage/service';
+import { ingestSpool, spoolDir } from '../lineage/spool';
 import { onnxruntimeVersion } from '../runtime/session';
 import { TraceStore } from '../store/trace-store';
 import { VERSION } from '../version';
@@ -19,6 +22,8 @@ export interface DaemonOptions extends EngineOptions {
   allowedOrigins: string[];
   /** Run `path` in shadow of the model named `primary`. */
   shadows: { path: string; primary: string }[];
+  /** Open the trace read-only: analyses and queries only; predict, load, log and save are refused. */
+  readOnly?: boolean;
 }
 
 export const DEFAULT_DAEMON_OPTIONS: Omit<DaemonOptions, 'trace'> = {
@@ -43,6 +48,7 @@ export class Daemon extends Engine {
   readonly startedAt = Date.now();
   readonly http: HttpServer;
   readonly home: string;
+  readonly lineage: Lineage;
   port = 0;
 
   private constructor(store: TraceStore, override readonly options: DaemonOptions) {
@@ -50,11 +56,19 @@ export class Daemon extends Engine {
     this.home = options.home ?? sightlineHome();
     this.http = new HttpServer(this, { port: options.port, maxBodyBytes: options.maxBodyBytes, allowedOrigins: options.allowedOrigins });
     registerAnalysisRoutes(this, this.http);
+    this.lineage = new Lineage(store, { sync: () => this.writer.flush() });
+    registerLineageRoutes(this.http, this.lineage);
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
-    const daemon = new Daemon(await TraceStore.open(options.trace), options);
+    // --read-only: serve queries over someone else's trace (no models, no writes, no local file access).
+    const daemon = new Daemon(await TraceStore.open(options.trace, { readOnly: options.readOnly ?? false }), options);
     try {
+      // Runs the SDKs spooled while no daemon was running: stored before models link and clients connect.
+      if (!options.readOnly) await ingestSpool(spoolDir(daemon.home), daemon.lineage, (level, msg) => daemon.log(level, msg));
+      if (options.readOnly && (options.models.length > 0 || options.shadows.length > 0)) {
+        throw new SightlineError('invalid_request', '--read-only serves an existing trace; it loads no models (drop --model/--shadow)');
+      }
       for (const file of expandModelPaths(options.models)) await daemon.loadModel({ path: file, make_default: true });
       for (const s of options.shadows) await daemon.loadModel({ path: s.path, make_default: false, shadow_of: s.primary });
       daemon.port = await daemon.http.listen();
@@ -67,6 +81,13 @@ export class Daemon extends Engine {
       trace: path.resolve(options.trace), protocol: PROTOCOL_VERSION, started_at: new Date(daemon.startedAt).toISOString(),
     });
     return daemon;
+  }
+
+  /** Also links the model to the run that wrote its bytes, when that run is logged. */
+  override async loadModel(req: LoadModelRequest): Promise<ModelInfo> {
+    const info = await super.loadModel(req);
+    await this.lineage.linkModel(info.id).catch((err: unknown) => this.log('warn', `lineage: cannot link ${info.name}@${info.version}: ${err instanceof Error ? err.message : String(err)}`));
+    return info;
   }
 
   models(): ModelsResponse {

@@ -5,6 +5,14 @@ notebooks — predict, log predictions made elsewhere, log labels. Standard libr
     client = Client()                      # port and token from $SIGHTLINE_HOME/daemon.json
     res = client.predict("flights-delay", records, join_keys=ids)
     client.label(join_key=ids[0], value=1)
+
+Lineage of pipeline steps (see ``sightline.lineage``):
+
+    @sightline.component_run("features", inputs=["clean.csv"], outputs=["features.csv"])
+    def build_features(): ...
+
+    with sightline.run("train", params={"C": 1.0}) as r:
+        r.input("features.csv"); r.output("model.onnx", kind="model"); r.metric("auc", 0.81)
 """
 
 from .client import (
@@ -20,11 +28,31 @@ from .client import (
     sightline_home,
 )
 from .errors import SightlineError
+from .lineage import (
+    DEFAULT_LINEAGE_TIMEOUT,
+    Run,
+    component_run,
+    current_run,
+    git_state,
+    hash_file,
+    hash_value,
+    run,
+    spool_dir,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Client",
+    "DEFAULT_LINEAGE_TIMEOUT",
+    "Run",
+    "component_run",
+    "current_run",
+    "git_state",
+    "hash_file",
+    "hash_value",
+    "run",
+    "spool_dir",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_TIMEOUT",
     "Prediction",
