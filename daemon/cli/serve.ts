@@ -50,7 +50,6 @@ export function registerServe(program: Command): void {
       for (const m of daemon.registry.list()) {
         process.stderr.write(`model ${m.ref} ${m.id.slice(0, 12)} on ${m.provider}${m.opened.fallbackReason ? ` (${m.opened.fallbackReason})` : ''}\n`);
       }
-      process.stdout.write(`listening on http://127.0.0.1:${daemon.port}\n`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (): void => {
@@ -59,8 +58,10 @@ export function registerServe(program: Command): void {
           process.stderr.write('stopping: committing queued predictions…\n');
           void daemon.stop().then(resolve, resolve);
         };
+        // Handlers first, then the readiness line: a supervisor may signal as soon as it reads it.
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
+        process.stdout.write(`listening on http://127.0.0.1:${daemon.port}\n`);
       });
     }));
 }
