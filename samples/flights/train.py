@@ -43,8 +43,13 @@ WORK = os.path.join(HERE, ".work")
 sys.path.insert(0, HERE)
 import features as F  # noqa: E402  (the training-path feature code, one function per feature)
 
+sys.path.insert(0, os.path.join(REPO_ROOT, "clients", "python"))
+import sightline  # noqa: E402  (Sightline's stdlib-only SDK: each step below is a lineage run)
+import inspect  # noqa: E402
+
 SEED = 20010101
 RAW_PARQUET = os.path.join(REPO_ROOT, "node_modules", "vega-datasets", "data", "flights-3m.parquet")
+LINEAGE_FILE = os.path.join(HERE, "lineage", "pipeline-runs.jsonl")  # committed; the demo ingests it
 
 # Training windows. v2 is a plain retrain with March added; the lookup tables (route_stats.json,
 # airports.json) are fit once on v1's training split and frozen, so both models read the same
@@ -95,14 +100,36 @@ def rel(path):
     return os.path.relpath(path, REPO_ROOT)
 
 
-def run_step(name, fn, inputs, outputs, params=None):
-    """Run one pipeline step and log it as a lineage record (artifacts identified by content hash)."""
-    t0 = time.perf_counter()
-    fn()
-    seconds = time.perf_counter() - t0
+def artifact_kind(path):
+    """Lineage kind of a pipeline file (`.pkl`/`.onnx` are models, the SDK's default otherwise)."""
+    name = os.path.basename(path)
+    if name.endswith("_features.csv"):
+        return "features"
+    if name.endswith(("metrics.json", ".sightline.json")) or name.startswith("parity"):
+        return "report"
+    return None
+
+
+def run_step(name, fn, inputs, outputs, params=None, code=None):
+    """Run one pipeline step as a Sightline lineage run: inputs are hashed before the step,
+    outputs after, so the daemon links runs by content (a model it serves → this export run →
+    the runs upstream of it → the raw file). `code` is the step function (for lambdas)."""
+    component, _, version = name.partition(" ")  # "split v1" -> component split, param version v1
+    params = dict(params or {}, **({"version": version} if version else {}))
+    target = code or fn
+    location = (inspect.getsourcefile(target), target.__code__.co_firstlineno)
+    with sightline.run(component, params=params, code_location=location) as r:
+        for p in inputs:
+            r.input(p, kind=artifact_kind(p))
+        t0 = time.perf_counter()
+        fn()
+        seconds = time.perf_counter() - t0
+        for p in outputs:
+            r.output(p, kind=artifact_kind(p))
+        r.metric("seconds", round(seconds, 2))
     record = {
         "step": name,
-        "params": params or {},
+        "params": params,
         "inputs": [{"path": rel(p), "sha256": sha256(p)} for p in inputs],
         "outputs": [{"path": rel(p), "sha256": sha256(p)} for p in outputs],
         "seconds": round(seconds, 2),
@@ -111,6 +138,20 @@ def run_step(name, fn, inputs, outputs, params=None):
         f.write(json.dumps(record) + "\n")
     print(f"[{name}] {seconds:.1f} s -> {', '.join(rel(p) for p in outputs)}", flush=True)
     return seconds
+
+
+def collect_lineage():
+    """The runs the SDK spooled (no daemon runs during training) become one committed file that
+    `npm run demo` hands to the daemon's spool, so served predictions trace back to this run."""
+    spool = os.path.join(work("lineage"), "spool")
+    files = sorted(f for f in os.listdir(spool) if f.endswith(".jsonl")) if os.path.isdir(spool) else []
+    os.makedirs(os.path.dirname(LINEAGE_FILE), exist_ok=True)
+    with open(LINEAGE_FILE, "w", encoding="utf-8") as out:
+        for f in files:
+            with open(os.path.join(spool, f), encoding="utf-8") as src:
+                out.write(src.read())
+            os.remove(os.path.join(spool, f))
+    print(f"lineage: {len(files)} runs -> {rel(LINEAGE_FILE)}")
 
 
 def node(script, *args):
@@ -509,6 +550,9 @@ def main():
     os.makedirs(WORK, exist_ok=True)
     if os.path.exists(work("pipeline-runs.jsonl")):
         os.remove(work("pipeline-runs.jsonl"))
+    # Training runs offline: the SDK spools its runs under .work/, collected at the end.
+    os.environ.setdefault("SIGHTLINE_LINEAGE", "spool")
+    os.environ.setdefault("SIGHTLINE_HOME", work("lineage"))
 
     t0 = time.perf_counter()
     run_step("raw", step_raw, [RAW_PARQUET], [work("raw.json")])
@@ -519,26 +563,27 @@ def main():
         vf = lambda name: work(v, name)  # noqa: E731
         months = VERSIONS[v]["months"]
         run_step(f"split {v}", lambda: step_split(v), [clean_csv(m) for m in months],
-                 [vf("train_raw.csv"), vf("holdout_raw.csv")], {"holdout": f"1/{HOLDOUT_BUCKETS} by md5(flight_id)"})
+                 [vf("train_raw.csv"), vf("holdout_raw.csv")], {"holdout": f"1/{HOLDOUT_BUCKETS} by md5(flight_id)"}, code=step_split)
         if v == LOOKUP_VERSION:
             run_step("lookups", step_lookups, [vf("train_raw.csv")], lookup_files,
                      {"top_k": TOP_K_AIRPORTS, "prior_weight": PRIOR_WEIGHT})
         code = [os.path.join(HERE, "features.py")]
         run_step(f"features {v}", lambda: step_features(v), [vf("train_raw.csv"), vf("holdout_raw.csv"), *lookup_files, *code],
-                 [vf("train_features.csv"), vf("holdout_features.csv")])
+                 [vf("train_features.csv"), vf("holdout_features.csv")], code=step_features)
         run_step(f"train {v}", lambda: step_train(v), [vf("train_features.csv"), vf("holdout_features.csv")],
-                 [vf("model.pkl"), vf("train_metrics.json")], {"seed": SEED, "C": 1.0})
+                 [vf("model.pkl"), vf("train_metrics.json")], {"seed": SEED, "C": 1.0}, code=step_train)
         onnx_path = os.path.join(HERE, "models", f"flights-delay-{v}.onnx")
         run_step(f"export {v}", lambda: step_export(v), [vf("model.pkl"), vf("train_metrics.json")],
-                 [onnx_path, os.path.join(HERE, "models", f"flights-delay-{v}.sightline.json"), vf("parity.jsonl")])
-        run_step(f"verify {v}", lambda: step_verify(v), [onnx_path, vf("parity.jsonl")], [vf("parity.json")])
+                 [onnx_path, os.path.join(HERE, "models", f"flights-delay-{v}.sightline.json"), vf("parity.jsonl")], code=step_export)
+        run_step(f"verify {v}", lambda: step_verify(v), [onnx_path, vf("parity.jsonl")], [vf("parity.json")], code=step_verify)
     if "v1" in versions:
         run_step("baseline", step_baseline, [work("v1", "train_features.csv")],
                  [os.path.join(HERE, "baselines", "train-v1.parquet")], {"rows": BASELINE_ROWS})
     eval_files = [work("eval", f"2001-{m:02d}_features.csv") for m in EVAL_MONTHS]
     run_step("eval features", step_eval_features, [clean_csv(m) for m in EVAL_MONTHS] + lookup_files, eval_files)
     run_step("evaluate", lambda: step_evaluate(versions), eval_files + [work(v, "model.pkl") for v in versions],
-             [os.path.join(HERE, "reports", "metrics.json")])
+             [os.path.join(HERE, "reports", "metrics.json")], code=step_evaluate)
+    collect_lineage()
     print(f"pipeline done in {time.perf_counter() - t0:.1f} s")
 
 
