@@ -10,7 +10,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { SightlineClient } from '../../../clients/typescript/client';
 import { progress } from '../../../daemon/cli/output';
@@ -19,6 +19,8 @@ import { formatSummary, summarizeTrace } from '../../../daemon/report/summary';
 import { readDaemonInfo } from '../../../daemon/server/state-file';
 import { literal } from '../../../daemon/store/sql';
 import { TraceStore } from '../../../daemon/store/trace-store';
+import { Lineage } from '../../../daemon/lineage/service';
+import { formatTrace } from '../../../daemon/lineage/tree';
 import type { DriftRunResult } from '../../../daemon/findings/drift-run';
 import type { QualityRunResult } from '../../../daemon/findings/quality-run';
 import { computeFeatures, type RawFlight } from '../serving/features';
@@ -31,6 +33,7 @@ const MODEL = path.join(SAMPLE, 'models', 'flights-delay-v1.onnx');
 const REQUESTS = path.join(SAMPLE, 'traffic', 'requests.parquet');
 const LABELS = path.join(SAMPLE, 'traffic', 'labels.parquet');
 const BASELINE = path.join(SAMPLE, 'baselines', 'train-v1.parquet');
+const LINEAGE = path.join(SAMPLE, 'lineage', 'pipeline-runs.jsonl');
 /** Records per HTTP request and requests in flight: a busy booking service, not a bulk job. */
 const RECORDS_PER_REQUEST = Number(process.env.DEMO_BATCH ?? 8);
 const CONCURRENCY = Number(process.env.DEMO_CONCURRENCY ?? 16);
@@ -41,6 +44,10 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   for (const f of [TRACE, `${TRACE}.wal`]) rmSync(f, { force: true });
   const home = path.join(OUT, 'home');
+  // The training pipeline logged its steps offline (train.py → lineage/pipeline-runs.jsonl); handing
+  // them to the daemon's spool makes it ingest them at start and link model v1 to its export run.
+  mkdirSync(path.join(home, 'spool'), { recursive: true });
+  copyFileSync(LINEAGE, path.join(home, 'spool', 'pipeline-runs.jsonl'));
 
   say(`Sightline demo — flight delays, model v1 (trained Jan–Feb 2001), traffic Apr–Jun 2001`);
   const daemon = spawn(process.execPath, [path.join(ROOT, 'bin', 'sightline.js'), 'serve', '--trace', TRACE, '--model', MODEL, '--port', '0'], {
@@ -72,6 +79,7 @@ async function main(): Promise<void> {
   const bar = progress('traffic', n);
   let sent = 0;
   let failed = 0;
+  let firstPrediction: string | null = null;
   const tTraffic = performance.now();
   const inflight = new Set<Promise<void>>();
   for await (const page of readPages(conn, `SELECT flight_id, date, origin, destination, distance FROM read_parquet(${literal(REQUESTS)}) ORDER BY date, flight_id LIMIT ${n}`, 2000)) {
@@ -85,7 +93,7 @@ async function main(): Promise<void> {
           times: raws.map((r) => r.date),
         })
         .then(
-          () => { sent += raws.length; bar.update(sent); },
+          (res) => { sent += raws.length; bar.update(sent); firstPrediction ??= res.predictions[0]?.id ?? null; },
           (err: Error) => { failed += raws.length; if (failed === raws.length) say(`  request failed: ${err.message}`); },
         );
       inflight.add(p);
@@ -126,6 +134,13 @@ async function main(): Promise<void> {
       SELECT strftime(time, '%Y-%m') AS month, count(*)::INT AS n, avg(score) AS mean_score
       FROM predictions GROUP BY 1 ORDER BY 1`);
     say(`  by month: ${months.map((r) => `${r.month} ${r.n} preds, mean score ${Number(r.mean_score).toFixed(3)}`).join('; ')}`);
+    if (firstPrediction) {
+      say('');
+      say(`lineage of prediction ${firstPrediction} (npx sightline trace <id> --trace ${path.relative(ROOT, TRACE)}):`);
+      // Condensed for the report: repeated subtrees, params and metrics are in the full `sightline trace`.
+      const tree = formatTrace(await new Lineage(store).trace({ prediction: firstPrediction }));
+      say(tree.split('\n').filter((l) => !/\(shown above\)|│\s+(params|metrics) /.test(l)).join('\n'));
+    }
   } finally {
     store.close();
   }
