@@ -10,3 +10,5 @@ export * from './feature-map';
 export * from './findings';
 export * from './lsp';
 export * from './lineage';
+export * from './slices';
+export * from './metrics';

@@ -10,6 +10,7 @@ import { onnxruntimeVersion } from '../runtime/session';
 import { TraceStore } from '../store/trace-store';
 import { VERSION } from '../version';
 import { registerAnalysisRoutes } from '../findings/routes';
+import { registerSliceRoutes } from '../findings/slice-routes';
 import { HttpServer } from './http-server';
 import { newToken, removeDaemonInfo, sightlineHome, writeDaemonInfo } from './state-file';
 
@@ -56,6 +57,7 @@ export class Daemon extends Engine {
     this.home = options.home ?? sightlineHome();
     this.http = new HttpServer(this, { port: options.port, maxBodyBytes: options.maxBodyBytes, allowedOrigins: options.allowedOrigins });
     registerAnalysisRoutes(this, this.http);
+    registerSliceRoutes(this, this.http);
     this.lineage = new Lineage(store, { sync: () => this.writer.flush() });
     registerLineageRoutes(this.http, this.lineage);
   }
