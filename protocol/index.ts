@@ -12,3 +12,4 @@ export * from './lsp';
 export * from './lineage';
 export * from './slices';
 export * from './metrics';
+export * from './skew';

@@ -11,6 +11,7 @@ import { TraceStore } from '../store/trace-store';
 import { VERSION } from '../version';
 import { registerAnalysisRoutes } from '../findings/routes';
 import { registerSliceRoutes } from '../findings/slice-routes';
+import { registerSkewRoutes } from '../findings/skew-routes';
 import { HttpServer } from './http-server';
 import { newToken, removeDaemonInfo, sightlineHome, writeDaemonInfo } from './state-file';
 
@@ -58,6 +59,7 @@ export class Daemon extends Engine {
     this.http = new HttpServer(this, { port: options.port, maxBodyBytes: options.maxBodyBytes, allowedOrigins: options.allowedOrigins });
     registerAnalysisRoutes(this, this.http);
     registerSliceRoutes(this, this.http);
+    registerSkewRoutes(this, this.http);
     this.lineage = new Lineage(store, { sync: () => this.writer.flush() });
     registerLineageRoutes(this.http, this.lineage);
   }
