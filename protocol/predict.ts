@@ -34,6 +34,12 @@ export const PredictRequest = z
     times: z.array(z.string().datetime({ offset: true, local: true })).optional(),
     /** Extra per-record attributes kept for slicing (not fed to the model). */
     attributes: z.array(z.record(z.string(), FeatureValue)).optional(),
+    /**
+     * The raw request behind each record (before feature code ran), kept in the log under
+     * `serve --log-raw` instead of the feature record, so skew replay can re-run the offline
+     * feature code on exactly what serving saw.
+     */
+    raw: z.array(z.record(z.string(), FeatureValue)).optional(),
     /** Overrides the daemon's --durable for this request. */
     durable: z.boolean().optional(),
   })

@@ -61,6 +61,7 @@ export class Predictor {
       checkParallel(req.join_keys, batch.rows, 'join_keys');
       checkParallel(req.attributes, batch.rows, 'attributes');
       checkParallel(req.times, batch.rows, 'times');
+      checkParallel(req.raw, batch.rows, 'raw');
       const extraAttrs = new Set<string>();
       for (const a of req.attributes ?? []) for (const k of Object.keys(a)) extraAttrs.add(k);
       if (extraAttrs.size > 0) await this.store.ensureFeatureColumns([...extraAttrs].filter((k) => !model.layout.features.some((f) => f.name === k)).map((k) => ({ name: k, kind: 'attribute' as const })));
@@ -74,7 +75,7 @@ export class Predictor {
     const shadow = batch ? this.registry.shadowFor(model) : undefined;
     const ids: string[] = [];
     if (this.options.logging) {
-      const rows = this.toRows(model, 'served', requestId, results, batch, req.join_keys, req.attributes, req.records, latencyMs, ids, req.times);
+      const rows = this.toRows(model, 'served', requestId, results, batch, req.join_keys, req.attributes, req.raw ?? req.records, latencyMs, ids, req.times);
       const durable = req.durable ?? this.options.durable;
       const committed = this.writer.enqueue(rows, [], { soon: durable });
       if (shadow && batch) this.inBackground(this.runShadow(model, shadow, batch, requestId, req));
@@ -117,7 +118,7 @@ export class Predictor {
       const t0 = performance.now();
       const values = alignValues(batch, primary, shadow);
       const { results } = await shadow.infer(values, batch.rows);
-      const rows = this.toRows(shadow, 'shadow', requestId, results, { ...batch, values }, req.join_keys, req.attributes, req.records, performance.now() - t0, [], req.times);
+      const rows = this.toRows(shadow, 'shadow', requestId, results, { ...batch, values }, req.join_keys, req.attributes, req.raw ?? req.records, performance.now() - t0, [], req.times);
       shadow.predictions += results.length;
       await this.writer.enqueue(rows);
     } catch {

@@ -23,6 +23,9 @@ import { Lineage } from '../../../daemon/lineage/service';
 import { formatTrace } from '../../../daemon/lineage/tree';
 import type { DriftRunResult } from '../../../daemon/findings/drift-run';
 import type { QualityRunResult } from '../../../daemon/findings/quality-run';
+import type { SkewRunResult } from '../../../daemon/findings/skew-run';
+import type { SlicesResult } from '../../../protocol';
+import { describeSlice } from '../../../daemon/analysis/slices';
 import { computeFeatures, type RawFlight } from '../serving/features';
 
 const ROOT = process.cwd();
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
   copyFileSync(LINEAGE, path.join(home, 'spool', 'pipeline-runs.jsonl'));
 
   say(`Sightline demo — flight delays, model v1 (trained Jan–Feb 2001), traffic Apr–Jun 2001`);
-  const daemon = spawn(process.execPath, [path.join(ROOT, 'bin', 'sightline.js'), 'serve', '--trace', TRACE, '--model', MODEL, '--port', '0'], {
+  const daemon = spawn(process.execPath, [path.join(ROOT, 'bin', 'sightline.js'), 'serve', '--trace', TRACE, '--model', MODEL, '--port', '0', '--log-raw'], {
     env: { ...process.env, SIGHTLINE_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -91,6 +94,8 @@ async function main(): Promise<void> {
           records: raws.map((r) => ({ ...computeFeatures(r) })),
           join_keys: raws.map((r) => r.flight_id),
           times: raws.map((r) => r.date),
+          // The raw request is what the log keeps (--log-raw), so skew replay can re-run training's feature code on it.
+          raw: raws.map((r) => ({ ...r })),
         })
         .then(
           (res) => { sent += raws.length; bar.update(sent); firstPrediction ??= res.predictions[0]?.id ?? null; },
@@ -122,6 +127,10 @@ async function main(): Promise<void> {
   say(`registered baseline train-v1 (${baseline.rows} training rows of v1, ${path.relative(ROOT, BASELINE)})`);
   const drift = await client.request<DriftRunResult>('POST', '/v1/drift', { baseline: 'train-v1', window: { model: 'flights-delay' }, save: true });
   const quality = await client.request<QualityRunResult>('POST', '/v1/quality', { baseline: 'train-v1', window: { model: 'flights-delay' }, save: true });
+  const slices = await client.request<SlicesResult>('POST', '/v1/slices', { window: { model: 'flights-delay' }, save: true });
+  // Training's feature code (features.py) replayed on the raw requests the log kept, compared row by row with what was served.
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const skew = await client.request<SkewRunResult>('POST', '/v1/skew', { key: 'flight_id', transform: { command: `${python} ${path.join(SAMPLE, 'features.py')} --jsonl` }, window: { model: 'flights-delay' }, save: true });
 
   daemon.kill('SIGTERM');
   await new Promise((resolve) => daemon.once('exit', resolve));
@@ -151,8 +160,15 @@ async function main(): Promise<void> {
     const detail = f.kind === 'numeric' ? `PSI ${fmt(m.psi)}, Wasserstein/std ${fmt(m.wasserstein_norm)}, KS ${fmt((m.ks as { statistic: number | null }).statistic)}` : `JS ${fmt(m.js)}, L∞ ${fmt(m.linf)}`;
     say(`  ${f.drift ? 'DRIFT' : 'ok   '} ${f.name.padEnd(24)} ${f.method} ${fmt(f.score)} (threshold ${f.threshold}); ${detail}`);
   }
-  say(`data quality vs train-v1's profile: ${quality.report.violations.length === 0 ? 'no violations' : ''}`);
+  say(`data quality vs train-v1's profile: ${quality.report.violations.length === 0 ? 'no violations' : `${quality.report.violations.length} violation(s)`}`);
   for (const v of quality.report.violations) say(`  ${v.severity.toUpperCase()} ${v.feature ?? '(table)'}: ${v.check} — observed ${JSON.stringify(v.observed)}`);
+  say(`training–serving skew: features.py replayed on the logged raw requests, compared row by row (flight_id) with what was served: ${skew.report.skewed.join(', ') || 'none'}`);
+  for (const f of skew.report.features.filter((x) => x.skew)) {
+    const e = f.examples?.[0];
+    say(`  SKEW  ${f.name.padEnd(24)} ${(100 * (f.mismatch_rate ?? 0)).toFixed(2)} % of ${f.compared} rows differ, mean |Δ| ${fmt(f.mean_abs_diff)}${e ? `; e.g. ${e.key}: training ${fmt(e.training)}, served ${fmt(e.serving)}` : ''}`);
+  }
+  say(`top failing slices of v1 (0/1 error ${fmt(slices.report.metric_overall)} overall; ${slices.report.candidates} candidate slices, Welch t-test + Benjamini–Hochberg at ${slices.report.alpha}):`);
+  for (const sl of slices.report.slices.slice(0, 5)) say(`  ${describeSlice(sl.predicates).padEnd(40)} n ${String(sl.n).padStart(5)}  error ${fmt(sl.metric)} [${fmt(sl.ci[0])}, ${fmt(sl.ci[1])}] vs ${fmt(sl.metric_rest)} elsewhere, effect size ${fmt(sl.effect_size)}`);
   say('');
   say(`trace file: ${path.relative(ROOT, TRACE)}  (open it: npx sightline open ${path.relative(ROOT, TRACE)})`);
   say(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
