@@ -24,6 +24,29 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      {
+        test: {
+          // Webview bundles (dist/webviews) in headless Chromium against a real daemon.
+          name: 'webviews',
+          include: ['test/webviews/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          // End to end: the packaged .vsix in code-server (real VS Code) driven by Playwright in
+          // Chromium; test/run-all.mjs installs code-server first (test/e2e/setup-code-server.sh).
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          pool: 'forks',
+        },
+      },
     ],
   },
 });

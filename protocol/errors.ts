@@ -24,6 +24,10 @@ export const ErrorCode = z.enum([
   'internal',
   'schema_too_new',
   'bad_file',
+  /** `serve --chaos drop@…` refused this request on purpose; nothing was logged. Retry. */
+  'chaos_dropped',
+  /** The trace file cannot be written (disk full, file-size limit, I/O error); reads still work. */
+  'storage_error',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -73,6 +77,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   internal: 500,
   schema_too_new: 400,
   bad_file: 400,
+  chaos_dropped: 503,
+  storage_error: 503,
 };
 
 /** Converts a zod failure into the first offending field, as a SightlineError. */

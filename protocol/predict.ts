@@ -72,7 +72,9 @@ export type PredictResponse = z.infer<typeof PredictResponse>;
 
 /** Log predictions made elsewhere (no model run). */
 export const LogPredictionsRequest = z.object({
-  model: z.object({ name: z.string().min(1), version: z.string().min(1), id: z.string().optional() }),
+  // Limits of ModelCard (name ≤ 200, version ≤ 100): a longer one was logged, then every later
+  // drift, quality, skew and slices run failed to read the stored card (found by the protocol fuzzer).
+  model: z.object({ name: z.string().min(1).max(200), version: z.string().min(1).max(100), id: z.string().max(200).optional() }),
   source: z.string().max(100).default('imported'),
   predictions: z
     .array(

@@ -8,6 +8,16 @@ mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';
 rmSync(report, { force: true });
 
+// The e2e tier drives a real VS Code (code-server): install it into its cache folder first when
+// that tier runs (no --project given, or --project e2e). A failed setup is reported; the e2e tests
+// then fail on their own prerequisites check.
+const args = process.argv.slice(2);
+const projects = args.flatMap((a, i) => (a === '--project' ? [args[i + 1]] : a.startsWith('--project=') ? [a.slice('--project='.length)] : []));
+if (projects.length === 0 || projects.includes('e2e')) {
+  const setup = spawnSync('bash', ['test/e2e/setup-code-server.sh'], { stdio: 'inherit' });
+  if (setup.status !== 0) console.error(`test/e2e/setup-code-server.sh failed (${setup.status ?? setup.signal}); the e2e tests will report what is missing`);
+}
+
 const vitest = spawnSync(
   process.execPath,
   ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],

@@ -7,15 +7,21 @@
  * standard strings have no backslash escapes, so doubling is the whole escape).
  */
 
-/** `"name"` with embedded `"` doubled; rejects NUL, which no DuckDB identifier can hold. */
+import { SightlineError } from '../../protocol';
+
+/**
+ * `"name"` with embedded `"` doubled; rejects NUL, which no DuckDB identifier can hold. The refusal
+ * is typed (`bad_value`): the names and values come from requests and files, and a NUL in one
+ * answered 500 internal (found by the protocol fuzzer: attribute names, model names, run components).
+ */
 export function quoteIdentifier(name: string): string {
-  if (name.includes('\0')) throw new Error('SQL identifier contains a NUL character');
+  if (name.includes('\0')) throw new SightlineError('bad_value', `the name ${JSON.stringify(name.slice(0, 60))} contains a NUL character (U+0000), which names may not hold`);
   return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** `'text'` with embedded `'` doubled. */
 export function quoteLiteral(text: string): string {
-  if (text.includes('\0')) throw new Error('SQL string literal contains a NUL character');
+  if (text.includes('\0')) throw new SightlineError('bad_value', `the text ${JSON.stringify(text.slice(0, 60))} contains a NUL character (U+0000), which Sightline does not store`);
   return `'${text.replaceAll("'", "''")}'`;
 }
 

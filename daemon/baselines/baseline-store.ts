@@ -1,6 +1,6 @@
 import { inferFeatureKinds, inferSchema, type DataSchema } from '../analysis';
 import { SightlineError } from '../../protocol';
-import { fileRelation } from '../io/tabular';
+import { describe, fileRelation } from '../io/tabular';
 import { ident, literal } from '../store/sql';
 import type { TraceStore } from '../store/trace-store';
 
@@ -27,6 +27,7 @@ export async function addBaseline(
   store.assertWritable();
   if (!NAME.test(spec.name)) throw new SightlineError('invalid_request', `baseline name ${JSON.stringify(spec.name)} must be 1–100 letters, digits, '_', '.', '-'`);
   const relation = fileRelation(spec.file);
+  await describe(store.conn, relation, spec.file); // a malformed file is refused before anything is written
   const table = `baseline__${spec.name}`;
   const existing = await getBaseline(store, spec.name);
   if (existing && !spec.replace) throw new SightlineError('conflict', `baseline "${spec.name}" already exists; pass --replace to overwrite it`);
@@ -85,5 +86,9 @@ export async function requireBaseline(store: TraceStore, name: string): Promise<
     const known = (await listBaselines(store)).map((x) => x.name);
     throw new SightlineError('not_found', `no baseline "${name}" in ${store.path} (known: ${known.join(', ') || 'none'}); add one with \`sightline baseline add ${name} FILE --trace ${store.path}\``);
   }
+  // The table its rows live in comes from the file: a damaged or crafted trace may name one that
+  // is not there (it answered 500 internal with DuckDB's catalog error; found by the security tests).
+  const t = await store.query<{ n: number }>(`SELECT count(*)::INT AS n FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' AND table_name = ${literal(b.table)}`);
+  if (Number(t[0]?.n ?? 0) === 0) throw new SightlineError('bad_file', `baseline "${name}" in ${store.path} keeps its rows in table ${JSON.stringify(b.table).slice(0, 120)}, which the file does not hold; the trace is damaged or was altered`);
   return b;
 }

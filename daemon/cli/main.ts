@@ -16,6 +16,15 @@ import { registerSkew } from './skew';
 import { registerFlag } from './flag';
 import { registerReview } from './review';
 import { registerTrace } from './trace';
+import { registerReplay } from './replay';
+import { registerEval } from './eval';
+import { registerCompare } from './compare';
+import { registerValidate } from './validate';
+import { registerExport } from './export';
+import { registerDiff } from './diff';
+import { registerPrune } from './prune';
+import { registerForget } from './forget';
+import { registerMigrate } from './migrate';
 
 /** `sightline`: the daemon, the CLI and (later) the language server in one bundle. */
 const program = new Command()
@@ -44,6 +53,15 @@ registerSkew(program);
 registerTrace(program);
 registerFlag(program);
 registerReview(program);
+registerReplay(program);
+registerEval(program);
+registerCompare(program);
+registerValidate(program);
+registerExport(program);
+registerDiff(program);
+registerPrune(program);
+registerForget(program);
+registerMigrate(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`sightline: ${err instanceof Error ? err.message : String(err)}\n`);

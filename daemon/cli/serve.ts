@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExecutionProvider, SightlineError } from '../../protocol';
+import { chaosFromOptions } from '../chaos';
 import { DEFAULT_DAEMON_OPTIONS, Daemon } from '../server/daemon';
 import { runCommand } from './output';
 
@@ -22,8 +23,13 @@ export function registerServe(program: Command): void {
     .option('--max-body <bytes>', 'largest accepted request body', String(DEFAULT_DAEMON_OPTIONS.maxBodyBytes))
     .option('--allow-origin <origin...>', 'browser origins allowed to call the daemon (none by default)', [])
     .option('--read-only', "open the trace read-only (e.g. a teammate's file): queries and analyses, no models, no writes", false)
+    .option('--chaos <spec...>', 'inject faults on purpose, marked in the log: latency=50ms@0.1, drop@0.05, flip@0.3, noise=0.1@0.5, shift:FEATURE=+N|-N|*N|VALUE@SHARE [,model=NAME], or a .json file of them (docs/reliability.md)', [])
+    .option('--chaos-seed <n>', 'seed of --chaos (same seed and requests, same faults)')
     .action((opts) => runCommand(async () => {
       const provider = ExecutionProvider.parse(opts.provider);
+      // Parsed before anything starts: a bad spec exits 2 at once.
+      const chaos = chaosFromOptions(opts.chaos as string[], opts.chaosSeed as string | undefined);
+      if (chaos && opts.readOnly) throw new SightlineError('invalid_request', '--chaos injects faults into serving; a --read-only daemon serves no models');
       const daemon = await Daemon.start({
         ...DEFAULT_DAEMON_OPTIONS,
         trace: opts.trace,
@@ -50,12 +56,25 @@ export function registerServe(program: Command): void {
       for (const m of daemon.registry.list()) {
         process.stderr.write(`model ${m.ref} ${m.id.slice(0, 12)} on ${m.provider}${m.opened.fallbackReason ? ` (${m.opened.fallbackReason})` : ''}\n`);
       }
+      if (chaos) {
+        // Checked against the loaded models (a typo would inject nothing); set before the readiness line.
+        try {
+          chaos.check(daemon.registry.list());
+        } catch (err) {
+          await daemon.stop();
+          throw err;
+        }
+        daemon.predictor.chaos = chaos;
+        for (const line of chaos.describe()) process.stderr.write(`chaos: ${line}\n`);
+        process.stderr.write(`chaos: seed ${chaos.seed} (--chaos-seed ${chaos.seed} reproduces these faults for the same requests)\n`);
+      }
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (): void => {
           if (stopping) return;
           stopping = true;
           process.stderr.write('stopping: committing queued predictions…\n');
+          if (chaos) process.stderr.write(`chaos: ${JSON.stringify(chaos.stats)}\n`);
           void daemon.stop().then(resolve, resolve);
         };
         // Handlers first, then the readiness line: a supervisor may signal as soon as it reads it.

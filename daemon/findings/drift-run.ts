@@ -99,5 +99,17 @@ export async function modelCards(store: TraceStore, model?: string): Promise<Mod
     where = at > 0 ? `WHERE name = ${literal(model.slice(0, at))} AND version = ${literal(model.slice(at + 1))}` : `WHERE name = ${literal(model)}`;
   }
   const rows = await store.query<{ card: unknown }>(`SELECT card FROM models ${where} ORDER BY name, version`);
-  return rows.map((r) => ModelCard.parse(typeof r.card === 'string' ? JSON.parse(r.card) : r.card));
+  return rows.map((r) => {
+    // A card that does not parse (a crafted file, or one logged before limits were checked) is a
+    // bad file, not an internal error.
+    let raw: unknown = r.card;
+    try {
+      if (typeof raw === 'string') raw = JSON.parse(raw);
+    } catch {
+      raw = null;
+    }
+    const parsed = ModelCard.safeParse(raw);
+    if (!parsed.success) throw new SightlineError('bad_file', `a model card stored in ${store.path} is not valid (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}); analyse one model with --model NAME@VERSION`);
+    return parsed.data;
+  });
 }

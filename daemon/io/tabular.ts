@@ -18,8 +18,13 @@ export function formatOf(file: string): TabularFormat {
 export function fileRelation(file: string, format: TabularFormat = formatOf(file)): string {
   if (!existsSync(file)) throw new SightlineError('bad_file', `file not found: ${file}`);
   if (!statSync(file).isFile()) throw new SightlineError('bad_file', `${file} is not a file`);
+  // An empty file read as CSV is one column and no rows: `import` once "imported 0 predictions".
+  if (statSync(file).size === 0) throw new SightlineError('bad_file', `${file} is empty`);
   switch (format) {
-    case 'csv': return `read_csv(${literal(file)}, header = true, auto_detect = true)`;
+    // The header is the first line (skip = 0): left to itself the sniffer skipped the first rows
+    // of a ragged file and took a later row as the header, so `import` read 0 rows without an
+    // error. Quoting is RFC 4180's double quote, so an unterminated quote is an error, not data.
+    case 'csv': return `read_csv(${literal(file)}, header = true, auto_detect = true, skip = 0, quote = '"')`;
     case 'parquet': return `read_parquet(${literal(file)})`;
     case 'jsonl': return `read_json(${literal(file)}, format = 'newline_delimited', auto_detect = true)`;
   }
@@ -32,12 +37,21 @@ export interface ColumnInfo {
 
 /** Column names and DuckDB types of a relation; a malformed file becomes a typed error. */
 export async function describe(conn: DuckDBConnection, relation: string, file: string): Promise<ColumnInfo[]> {
+  let columns: ColumnInfo[];
   try {
     const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
-    return r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+    columns = r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
   } catch (err) {
     throw new SightlineError('bad_file', `cannot read ${file}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
+  // DuckDB's CSV sniffer falls back to one column per line when rows do not split consistently
+  // (ragged rows, unbalanced quotes): a malformed file, for every command (was only in `import`;
+  // `baseline add` and `drift` took such files).
+  const only = columns.length === 1 ? columns[0]!.name : '';
+  if (/\.(csv|tsv)(\.(gz|zst))?$/i.test(file) && /[,;\t|]/.test(only)) {
+    throw new SightlineError('bad_file', `${file} is not well-formed CSV: its rows do not split into the same columns (the header ${JSON.stringify(only.slice(0, 100))} was read as a single column). Check for unbalanced quotes and rows with extra or missing fields.`);
+  }
+  return columns;
 }
 
 /**

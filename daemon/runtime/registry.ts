@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { ExecutionProvider, ModelCard, ModelInfo } from '../../protocol';
@@ -150,8 +150,13 @@ export class ModelRegistry extends EventEmitter {
     const abs = path.resolve(modelPath);
     let bytes: Buffer;
     try {
+      // A pipe or device path (/dev/zero, a FIFO) would be read forever (found by the
+      // robustness corpus: POST /v1/models {path: "/dev/zero"} grew the daemon without bound).
+      const st = await stat(abs);
+      if (!st.isFile()) throw new SightlineError('model_load_failed', `${abs} is not a regular file (${st.isDirectory() ? 'a directory' : 'a pipe, socket or device'}); give an .onnx file or a folder of them`);
       bytes = await readFile(abs);
     } catch (err) {
+      if (err instanceof SightlineError) throw err;
       throw new SightlineError('model_load_failed', `cannot read model file ${abs}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
     const id = createHash('sha256').update(bytes).digest('hex');

@@ -10,8 +10,11 @@ import { onnxruntimeVersion } from '../runtime/session';
 import { TraceStore } from '../store/trace-store';
 import { VERSION } from '../version';
 import { registerAnalysisRoutes } from '../findings/routes';
+import { registerEditorQueries } from '../queries';
 import { registerSliceRoutes } from '../findings/slice-routes';
 import { registerSkewRoutes } from '../findings/skew-routes';
+import { registerReplayRoutes } from '../replay/routes';
+import { registerSharingRoutes } from '../sharing/routes';
 import { HttpServer } from './http-server';
 import { newToken, removeDaemonInfo, sightlineHome, writeDaemonInfo } from './state-file';
 
@@ -58,8 +61,11 @@ export class Daemon extends Engine {
     this.home = options.home ?? sightlineHome();
     this.http = new HttpServer(this, { port: options.port, maxBodyBytes: options.maxBodyBytes, allowedOrigins: options.allowedOrigins });
     registerAnalysisRoutes(this, this.http);
+    registerEditorQueries(this, this.http);
     registerSliceRoutes(this, this.http);
     registerSkewRoutes(this, this.http);
+    registerReplayRoutes(this, this.http);
+    registerSharingRoutes(this, this.http);
     this.lineage = new Lineage(store, { sync: () => this.writer.flush() });
     registerLineageRoutes(this.http, this.lineage);
   }

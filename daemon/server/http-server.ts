@@ -35,10 +35,29 @@ export class HttpServer {
 
   constructor(private readonly daemon: Daemon, private readonly options: HttpOptions) {
     this.policy = { token: daemon.token, port: () => this.port, allowedOrigins: options.allowedOrigins };
-    this.server = createServer((req, res) => void this.handle(req, res));
+    // requireHostHeader off: Node's own check answered a bare 400 to HTTP/1.1 without Host (found
+    // by the protocol fuzzer); checkAccess refuses it typed (forbidden_host) instead.
+    this.server = createServer({ requireHostHeader: false }, (req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
     this.server.requestTimeout = 120_000;
     this.server.headersTimeout = 30_000;
+    // Malformed HTTP (a bad request line or header, bad chunking, oversized headers): Node answers
+    // a bare `400 Bad Request` with no body. The protocol fuzzer wants every answer typed, so the
+    // daemon answers with its error body (and closes: the stream cannot be trusted after this).
+    // `Expect: <anything but 100-continue>`: Node answers a bare 417; answer typed instead.
+    this.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      reply(res, 400, new SightlineError('invalid_request', `unsupported Expect header ${JSON.stringify(String(req.headers.expect ?? '')).slice(0, 60)}; only 100-continue is supported`).toBody(), { Connection: 'close' });
+    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || err.code === 'ECONNRESET' || err.code === 'EPIPE') return void socket.destroy();
+      const [status, reason, e] =
+        err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', new SightlineError('payload_too_large', 'the request headers are too large')]
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', new SightlineError('invalid_request', 'the request was not completed in time')]
+        : [400, 'Bad Request', new SightlineError('invalid_request', `malformed HTTP request (${err.code ?? 'parse error'}); send HTTP/1.1 with a JSON body`)];
+      const body = JSON.stringify(e.toBody());
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxBodyBytes,
@@ -104,7 +123,14 @@ export class HttpServer {
         case 'POST /v1/labels': return reply(res, 200, await this.daemon.predictor.logLabels(await this.body(req, LabelsRequest, 'labels')));
       }
       if (req.method === 'DELETE' && url.pathname.startsWith('/v1/models/')) {
-        await this.daemon.registry.unload(decodeURIComponent(url.pathname.slice('/v1/models/'.length)));
+        let ref: string;
+        try {
+          ref = decodeURIComponent(url.pathname.slice('/v1/models/'.length));
+        } catch {
+          // `%E0%A4%A` threw a URIError that answered 500 internal (found by the robustness corpus).
+          throw new SightlineError('invalid_request', 'the model reference in the path is not valid percent-encoding', ['model']);
+        }
+        await this.daemon.registry.unload(ref);
         return reply(res, 200, { unloaded: true });
       }
       const extra = this.routes.get(route);
@@ -134,9 +160,15 @@ export class HttpServer {
     } catch (err) {
       throw new SightlineError('bad_json', `the body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const parsed = schema.safeParse(json);
+    refuseLoneSurrogates(text, json);
+    let parsed;
+    try {
+      parsed = schema.safeParse(json);
+    } catch (err) {
+      throw asSightline(err); // a stack overflow on deeply nested JSON (z.json() recurses): typed below
+    }
     if (!parsed.success) throw fromZodError(parsed.error, what);
-    return parsed.data;
+    return parsed.data as z.infer<T>;
   }
 
   private onSocket(ws: WebSocket): void {
@@ -153,6 +185,7 @@ export class HttpServer {
           } catch {
             throw new SightlineError('bad_json', 'message is not valid JSON');
           }
+          refuseLoneSurrogates(data.toString(), json);
           const parsed = ClientMessage.safeParse(json);
           if (!parsed.success) throw fromZodError(parsed.error, 'stream message');
           msg = parsed.data;
@@ -179,7 +212,10 @@ export class HttpServer {
         }
       })();
     });
-    ws.on('error', () => ws.terminate());
+    // A protocol violation (frame too big, invalid UTF-8): ws has already started the close
+    // handshake with the right code (1009, 1007); terminating at once cut it off and clients saw
+    // 1006 (found by the protocol fuzzer). Terminate only a socket that does not close.
+    ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
   }
 
   async close(): Promise<void> {
@@ -231,11 +267,49 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/**
+ * JSON may spell half of a UTF-16 surrogate pair (`"\ud800"`), which is no Unicode text: DuckDB's
+ * JSON columns refuse it, and a run's params holding one answered 500 internal (found by the
+ * protocol fuzzer). Refused up front as bad_json. Only bodies that spell a surrogate escape at all
+ * are walked, so the common path costs one regular-expression scan.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function refuseLoneSurrogates(text: string, json: unknown): void {
+  if (!/\\u[dD][89a-fA-F]/.test(text)) return;
+  const stack: unknown[] = [json];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) throw new SightlineError('bad_json', 'the JSON holds a lone UTF-16 surrogate (an escape like \\ud800 without its pair); send valid Unicode text');
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) throw new SightlineError('bad_json', 'the JSON holds a lone UTF-16 surrogate in a key; send valid Unicode text');
+        stack.push(x);
+      }
+    }
+  }
+}
+
 function tooLarge(limit: number): SightlineError {
   return new SightlineError('payload_too_large', `request body exceeds ${limit} bytes; split it into smaller batches or raise --max-body`);
 }
 
 export function asSightline(err: unknown): SightlineError {
   if (err instanceof SightlineError) return err;
-  return new SightlineError('internal', err instanceof Error ? err.message : String(err));
+  const message = err instanceof Error ? err.message : String(err);
+  // Writes that DuckDB could not make (model rows, feature columns, lineage, findings) when the
+  // disk is full or a file-size limit is hit: a storage condition the user can fix, not a bug.
+  if (/No space left on device|File too large|Could not write file|could not (?:write|truncate|fsync)/i.test(message)) {
+    return new SightlineError('storage_error', `the trace cannot be written: ${message.split('\n')[0]}. Free disk space or move the trace; reads keep working`);
+  }
+  // JSON nested thousands deep overflows the stack of recursive validators (z.json() for run params):
+  // the robustness corpus found `POST /v1/runs` answering 500 internal.
+  if (err instanceof RangeError && /call stack/i.test(message)) return new SightlineError('invalid_request', 'the JSON is nested too deeply; Sightline messages nest a few levels at most');
+  // A value DuckDB cannot convert into its column (a request's text that is no valid JSON, a number
+  // out of range): the request's fault, answered typed.
+  if (/^Conversion Error:/.test(message)) return new SightlineError('bad_value', `a value could not be stored: ${message.split('\n')[0]}`);
+  // A trace's SQL touching local files while external access is disabled (--read-only): refused by DuckDB.
+  if (/^Permission Error:/.test(message)) return new SightlineError('bad_file', `the trace tried to access local files, which is disabled for shared traces: ${message.split('\n')[0]}`);
+  return new SightlineError('internal', message);
 }

@@ -21,6 +21,18 @@ export function checkAccess(req: IncomingMessage, policy: AccessPolicy): void {
   if (!host || !allowedHosts.includes(host.toLowerCase())) {
     throw new SightlineError('forbidden_host', `Host header ${JSON.stringify(host ?? '')} is not this daemon (expected 127.0.0.1:${port}); refusing (DNS-rebinding protection)`);
   }
+  // An absolute-form target (`GET http://evil.example/v1/health`) names the host it is meant for,
+  // which takes precedence over Host (RFC 9112 §3.2.2): it must be this daemon too.
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) {
+    let authority = '';
+    try {
+      authority = new URL(target).host.toLowerCase();
+    } catch {
+      /* not a URL: refused below */
+    }
+    if (!allowedHosts.includes(authority)) throw new SightlineError('forbidden_host', `request target ${JSON.stringify(target.slice(0, 100))} is not for this daemon (expected a path, or http://127.0.0.1:${port}/…); refusing`);
+  }
   const origin = req.headers.origin;
   if (origin !== undefined && !policy.allowedOrigins.includes(origin)) {
     throw new SightlineError('forbidden_origin', `requests from origin ${JSON.stringify(origin)} are refused; start the daemon with --allow-origin to permit one`);

@@ -1,3 +1,4 @@
+import type { ChaosInjector } from '../chaos';
 import type { FeatureRecord, LabelsRequest, LogPredictionsRequest, PredictRequest, PredictResponse, PredictionEvent } from '../../protocol';
 import { SightlineError } from '../../protocol';
 import type { LoadedModel, ModelRegistry, RowOutput } from '../runtime/registry';
@@ -23,6 +24,8 @@ export interface PredictorOptions {
 export class Predictor {
   private registered = new Set<string>();
   private background = new Set<Promise<void>>();
+  /** `serve --chaos`: faults injected on purpose (daemon/chaos/); null when serving normally. */
+  chaos: ChaosInjector | null = null;
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -52,6 +55,8 @@ export class Predictor {
   }
 
   private async predictOn(model: LoadedModel, req: PredictRequest, t0: number): Promise<PredictResponse> {
+    const chaos = this.chaos?.begin(model) ?? null; // may drop the request (503 chaos_dropped) before anything is logged
+    if (this.options.logging) this.refuseWhileStorageFails();
     await this.register(model);
     const requestId = req.request_id ?? uuidv7().text;
     let results: RowOutput[];
@@ -65,28 +70,27 @@ export class Predictor {
       const extraAttrs = new Set<string>();
       for (const a of req.attributes ?? []) for (const k of Object.keys(a)) extraAttrs.add(k);
       if (extraAttrs.size > 0) await this.store.ensureFeatureColumns([...extraAttrs].filter((k) => !model.layout.features.some((f) => f.name === k)).map((k) => ({ name: k, kind: 'attribute' as const })));
+      await chaos?.beforeInference(batch);
       results = (await model.infer(batch.values, batch.rows)).results;
     } else {
       const { feeds, rows } = rawToFeeds(req.tensors ?? {}, model.opened.inputs.map((i) => i.name));
+      await chaos?.beforeInference(null);
       results = await model.inferRaw(feeds, rows);
     }
+    chaos?.afterInference(results);
     const latencyMs = performance.now() - t0;
     model.predictions += results.length;
     const shadow = batch ? this.registry.shadowFor(model) : undefined;
     const ids: string[] = [];
     if (this.options.logging) {
       const rows = this.toRows(model, 'served', requestId, results, batch, req.join_keys, req.attributes, req.raw ?? req.records, latencyMs, ids, req.times);
+      chaos?.mark(rows);
       const durable = req.durable ?? this.options.durable;
       const committed = this.writer.enqueue(rows, [], { soon: durable });
       if (shadow && batch) this.inBackground(this.runShadow(model, shadow, batch, requestId, req));
       this.publish(model, rows);
-      if (durable) {
-        try {
-          await committed;
-        } catch (err) {
-          throw new SightlineError('internal', `predictions were computed but could not be committed to the trace: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      } else committed.catch(() => undefined);
+      if (durable) await committedOrStorageError(committed, 'predictions were computed but could not be committed to the trace');
+      else committed.catch(() => undefined);
     } else {
       for (let i = 0; i < results.length; i++) ids.push(uuidv7().text);
     }
@@ -98,6 +102,16 @@ export class Predictor {
       predictions: results.map((r, i) => ({ id: ids[i]!, outputs: r.outputs, score: r.score, label: r.label })),
       ...(shadow ? { shadow: { model: shadow.ref, execution_provider: shadow.provider } } : {}),
     };
+  }
+
+  /**
+   * While commits fail (disk full, file-size limit), new rows are refused with a typed error for
+   * a second after each failure instead of being acknowledged and lost (the disk-full fault test
+   * found 200s for rows that never reached the file).
+   */
+  private refuseWhileStorageFails(): void {
+    const failure = this.writer.failingWithin(1000);
+    if (failure) throw new SightlineError('storage_error', `the trace cannot be written right now (${failure.split('\n')[0]}); nothing was logged. Free disk space or move the trace; reads keep working`);
   }
 
   /** Work that outlives its request (shadow runs); `drain` waits for it before the writer closes. */
@@ -196,6 +210,7 @@ export class Predictor {
 
   /** Logs predictions made elsewhere (no model run): `POST /v1/predictions` and `sightline import`. */
   async logPredictions(req: LogPredictionsRequest): Promise<{ ids: string[]; logged: number }> {
+    this.refuseWhileStorageFails();
     const modelId = req.model.id ?? `external:${req.model.name}@${req.model.version}`;
     // Kinds follow the JSON types; a feature seen as both keeps both columns.
     const specs = new Map<string, 'numeric' | 'categorical'>();
@@ -203,6 +218,8 @@ export class Predictor {
     req.predictions.forEach((p, i) => {
       if (p.id !== undefined && parseUuid(p.id) === null) throw new SightlineError('bad_value', `predictions[${i}].id must be a UUID`, ['predictions', i, 'id']);
       for (const [k, v] of Object.entries(p.features)) {
+        // The stored card lists the features; FeatureSpec names are 1–200 characters.
+        if (k.length === 0 || k.length > 200) throw new SightlineError('bad_value', `predictions[${i}] has a feature name of ${k.length} characters; feature names are 1–200 characters`, ['predictions', i, 'features', k.slice(0, 50)]);
         if (v === null) continue;
         if (typeof v === 'number' && !Number.isFinite(v)) throw new SightlineError('bad_value', `predictions[${i}].features.${k} is not finite`, ['predictions', i, 'features', k]);
         const kind = typeof v === 'number' ? 'numeric' : 'categorical';
@@ -238,11 +255,12 @@ export class Predictor {
         outputs: p.outputs ? JSON.stringify(p.outputs) : null, raw: null, values,
       };
     });
-    await this.writer.enqueue(rows, [], { soon: true });
+    await committedOrStorageError(this.writer.enqueue(rows, [], { soon: true }), 'the predictions could not be committed to the trace');
     return { ids, logged: rows.length };
   }
 
   async logLabels(req: LabelsRequest): Promise<{ logged: number }> {
+    this.refuseWhileStorageFails();
     const rows: LabelRow[] = req.labels.map((l, i) => {
       const pid = l.prediction_id !== undefined ? parseUuid(l.prediction_id) : null;
       if (l.prediction_id !== undefined && pid === null) throw new SightlineError('bad_value', `labels[${i}].prediction_id must be a UUID returned by predict`, ['labels', i, 'prediction_id']);
@@ -257,9 +275,18 @@ export class Predictor {
         source: req.source,
       };
     });
-    await this.writer.enqueue([], rows, { soon: true });
+    await committedOrStorageError(this.writer.enqueue([], rows, { soon: true }), 'the labels could not be committed to the trace');
     this.hub.publish('label', [{ count: rows.length, source: req.source }]);
     return { logged: rows.length };
+  }
+}
+
+/** A failed commit is a storage problem the client can act on (typed), not an internal error. */
+async function committedOrStorageError(committed: Promise<void>, what: string): Promise<void> {
+  try {
+    await committed;
+  } catch (err) {
+    throw new SightlineError('storage_error', `${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}. They are retried, and kept in <trace>.unwritten.jsonl if they cannot be written; free disk space or move the trace`);
   }
 }
 

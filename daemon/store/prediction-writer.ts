@@ -69,6 +69,8 @@ export class PredictionWriter {
   /** Rows taken off the queue by a flush that has not committed yet. */
   private committingRows = 0;
   private closed = false;
+  /** The last commit failure, cleared by the next commit that succeeds (disk full, file-size limit). */
+  private failure: { at: number; message: string } | null = null;
 
   constructor(
     private readonly store: TraceStore,
@@ -87,6 +89,15 @@ export class PredictionWriter {
 
   get rowsWritten(): number {
     return this.written;
+  }
+
+  /**
+   * Why commits fail, when one failed less than `ms` ago and none succeeded since. The predictor
+   * refuses new rows meanwhile (typed `storage_error`) instead of acknowledging rows it would
+   * likely lose; after `ms` a request goes through again and its commit probes the disk.
+   */
+  failingWithin(ms: number): string | null {
+    return this.failure && Date.now() - this.failure.at < ms ? this.failure.message : null;
   }
 
   /**
@@ -162,11 +173,13 @@ export class PredictionWriter {
         this.committingRows -= taken;
       }
       this.failures = 0;
+      this.failure = null;
       this.written += rows.length;
       for (const w of waiters) w.resolve();
     } catch (err) {
       this.failures += 1;
       const error = err instanceof Error ? err : new Error(String(err));
+      this.failure = { at: Date.now(), message: error.message };
       for (const w of waiters) w.reject(error);
       if (this.failures < 3 && !this.closed) this.schedule(); // retry on the next tick of the timer
       if (this.failures >= 3 || this.closed) {

@@ -39,8 +39,13 @@ export const SCHEMA_V1: string[] = [
      score DOUBLE,                      -- the primary scalar output (probability / value)
      label_pred VARCHAR,                -- the predicted class, when the model outputs one
      outputs JSON,                      -- every output of this row
-     raw JSON                           -- the raw input record, when configured
+     raw JSON,                          -- the raw input record, when configured
+     chaos VARCHAR                      -- faults \`serve --chaos\` injected into this row (e.g. flip;latency=50ms), else NULL
    )`,
+  // Additive change (no version bump: a nullable column that readers which do not know it never
+  // select): files created before `serve --chaos` existed gain the column on their next writable
+  // open. Feature columns are appended after it; the writer looks columns up by name.
+  `ALTER TABLE predictions ADD COLUMN IF NOT EXISTS chaos VARCHAR`,
   `CREATE TABLE IF NOT EXISTS labels (
      prediction_id UUID,
      join_key VARCHAR,

@@ -1,6 +1,8 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { existsSync } from 'node:fs';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { SightlineError, TRACE_SCHEMA_VERSION, type FeatureKind } from '../../protocol';
+import { assertReadableWithoutMigration, upgradeSchema } from './migrations';
 import { SCHEMA_V1 } from './schema';
 import { ident, literal } from './sql';
 
@@ -22,6 +24,8 @@ export interface FeatureColumn {
  * The daemon is its only writer; everyone else opens it read-only.
  */
 export class TraceStore {
+  /** The store whose `exclusive` section the current async context runs in (see `conn`). */
+  private static readonly writing = new AsyncLocalStorage<TraceStore>();
   private featureColumns = new Map<string, FeatureColumn>();
   private lock: Promise<unknown> = Promise.resolve();
   /** Bumped whenever `predictions` gains columns, so appenders know to re-read the layout. */
@@ -30,14 +34,36 @@ export class TraceStore {
   private constructor(
     readonly path: string,
     readonly instance: DuckDBInstance,
-    readonly conn: DuckDBConnection,
+    private readonly readConn: DuckDBConnection,
+    private readonly writeConn: DuckDBConnection,
     readonly readOnly: boolean,
   ) {}
+
+  /**
+   * The connection to use: inside `exclusive` (appends, DDL, transactions) the writer's own,
+   * elsewhere the readers'. One shared connection let a read issued while a writer's transaction
+   * was open run inside that transaction — a failing read aborted the writer's transaction and
+   * concurrent requests failed with "Current transaction is aborted" or "closed pending query
+   * result" (found by the protocol fuzzer: 500 internal on POST /v1/review under load).
+   */
+  get conn(): DuckDBConnection {
+    return TraceStore.writing.getStore() === this ? this.writeConn : this.readConn;
+  }
 
   static async open(path: string, options: OpenOptions = {}): Promise<TraceStore> {
     const readOnly = options.readOnly ?? false;
     if (readOnly && path !== ':memory:' && !existsSync(path)) {
       throw new SightlineError('bad_file', `trace file not found: ${path}`);
+    }
+    // A FIFO or device "trace" would block DuckDB's first read forever (found by the robustness
+    // corpus: `sightline open fifo.duckdb` hung); a trace is a regular file.
+    if (path !== ':memory:' && existsSync(path) && !statSync(path).isFile()) {
+      throw new SightlineError('bad_file', `${path} is not a regular file (${statSync(path).isDirectory() ? 'a directory' : 'a pipe, socket or device'}); a trace is a DuckDB file`);
+    }
+    // Only DuckDB's own format reaches DuckDB: handed a SQLite file, it tries to download and
+    // install the sqlite extension from the network to attach it (found by the robustness corpus).
+    if (path !== ':memory:' && existsSync(path) && !isDuckDbFile(path)) {
+      throw new SightlineError('bad_file', `${path} is not a DuckDB file (no DuckDB header); a trace is a DuckDB database written by Sightline`);
     }
     const config: Record<string, string> = readOnly
       ? {
@@ -55,14 +81,17 @@ export class TraceStore {
       throw describeOpenError(path, err);
     }
     const conn = await instance.connect();
-    const store = new TraceStore(path, instance, conn, readOnly);
+    const store = new TraceStore(path, instance, conn, readOnly ? conn : await instance.connect(), readOnly);
     try {
       if (readOnly) await store.checkVersion();
       else await store.migrate();
       await store.loadFeatureColumns();
     } catch (err) {
       store.close();
-      throw err;
+      // A file DuckDB opens but whose tables are not what Sightline wrote (a foreign or crafted
+      // file) fails in these first queries: say so as bad_file, not as an unexpected crash.
+      if (err instanceof SightlineError) throw err;
+      throw new SightlineError('bad_file', `${path} is not a usable Sightline trace: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }
     return store;
   }
@@ -71,6 +100,8 @@ export class TraceStore {
   private async migrate(): Promise<void> {
     const version = await this.schemaVersion();
     if (version !== null && version > TRACE_SCHEMA_VERSION) throw tooNew(this.path, version);
+    if (version === null) await this.refuseForeignDatabase();
+    if (version !== null && version < TRACE_SCHEMA_VERSION) await upgradeSchema(this.conn, version);
     for (const ddl of SCHEMA_V1) await this.conn.run(ddl);
     if (version === null) {
       await this.conn.run(`INSERT INTO meta VALUES ('schema_version', ${literal(String(TRACE_SCHEMA_VERSION))})`);
@@ -78,10 +109,54 @@ export class TraceStore {
     }
   }
 
+  /** A read-only open cannot create missing tables: a file without them is not a trace (it used to crash `open` with exit 70). */
+  private async requireTables(tables: string[]): Promise<void> {
+    const r = await this.conn.runAndReadAll(`SELECT table_name FROM system.main.duckdb_tables() WHERE database_name NOT IN ('system', 'temp') AND schema_name = 'main'`);
+    const present = new Set(r.getRowObjectsJS().map((row) => String(row.table_name)));
+    const missing = tables.filter((t) => !present.has(t));
+    if (missing.length > 0 && present.has('meta')) throw new SightlineError('bad_file', `${this.path} lacks the table(s) ${missing.join(', ')}; it is not a complete Sightline trace (damaged, or cut down by hand)`);
+  }
+
+  /**
+   * `serve --trace customers.duckdb` once added Sightline's tables into someone's own database
+   * (found by the robustness corpus). A new trace is a new or empty file.
+   */
+  private async refuseForeignDatabase(): Promise<void> {
+    const r = await this.conn.runAndReadAll(`SELECT table_name FROM system.main.duckdb_tables() WHERE NOT internal AND database_name NOT IN ('system', 'temp') LIMIT 5`);
+    const tables = r.getRowObjectsJS().map((row) => JSON.stringify(String(row.table_name)));
+    if (tables.length > 0) {
+      throw new SightlineError('bad_file', `${this.path} is a DuckDB database but not a Sightline trace (it holds ${tables.join(', ')}${tables.length === 5 ? ', …' : ''} and no meta table); give a new file name or an existing trace`);
+    }
+  }
+
   private async checkVersion(): Promise<void> {
+    await this.refuseStoredCode();
+    await this.requireTables(['meta', 'models', 'feature_columns', 'predictions', 'labels']);
     const version = await this.schemaVersion();
     if (version === null) throw new SightlineError('bad_file', `${this.path} is a DuckDB file but not a Sightline trace (no meta table)`);
     if (version > TRACE_SCHEMA_VERSION) throw tooNew(this.path, version);
+    if (version < TRACE_SCHEMA_VERSION) assertReadableWithoutMigration(this.path, version);
+  }
+
+  /**
+   * Someone else's file must not bring SQL of its own. Sightline writes only tables; a persisted
+   * macro would shadow a built-in (a macro `quantile_cont` returning 42 silently fakes every
+   * drift score: found by the security tests), and a view computes its "data" (e.g. over
+   * `read_csv('/etc/passwd')`, which external access being disabled refuses, but only at query time).
+   */
+  private async refuseStoredCode(): Promise<void> {
+    // Qualified catalog functions and no aggregates: a stored macro can shadow `count_star` or
+    // even an unqualified `duckdb_functions()` (both seen in crafted files).
+    const r = await this.conn.runAndReadAll(
+      `SELECT 'macro' AS kind, function_name AS name FROM system.main.duckdb_functions() WHERE NOT internal AND database_name NOT IN ('system', 'temp')
+       UNION ALL
+       SELECT 'view' AS kind, view_name AS name FROM system.main.duckdb_views() WHERE NOT internal AND database_name NOT IN ('system', 'temp')
+       LIMIT 20`,
+    );
+    const found = r.getRowObjectsJS().map((row) => `${String(row.kind)} ${JSON.stringify(String(row.name))}`);
+    if (found.length > 0) {
+      throw new SightlineError('bad_file', `${this.path} holds SQL of its own (${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}); a Sightline trace holds only tables, so this file was crafted or altered. Refusing to run SQL that came with someone else's file.`);
+    }
   }
 
   async schemaVersion(): Promise<number | null> {
@@ -91,12 +166,22 @@ export class TraceStore {
     if (Number(tables.getRowObjectsJS()[0]?.n ?? 0) === 0) return null;
     const r = await this.conn.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`);
     const v = r.getRowObjectsJS()[0]?.value;
-    return v === undefined ? null : Number(v);
+    if (v === undefined) return null;
+    // A crafted or damaged meta table (version "abc") once opened as "schema vNaN".
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new SightlineError('bad_file', `${this.path} records trace schema version ${JSON.stringify(String(v)).slice(0, 60)}, which is not a version number; the file is damaged or not a Sightline trace`);
+    return n;
   }
 
   private async loadFeatureColumns(): Promise<void> {
     const r = await this.conn.runAndReadAll(`SELECT feature, kind, column_name FROM feature_columns ORDER BY column_name`);
+    const columns = new Set(await this.predictionColumns());
     for (const row of r.getRowObjectsJS()) {
+      // Column names come from the file: Sightline generates them (f_3, a_4); anything else, or one
+      // that `predictions` lacks, means a damaged or crafted trace (found by the security tests).
+      if (!/^[fa]_\d+$/.test(String(row.column_name)) || !columns.has(String(row.column_name))) {
+        throw new SightlineError('bad_file', `${this.path} maps feature ${JSON.stringify(String(row.feature)).slice(0, 80)} to column ${JSON.stringify(String(row.column_name)).slice(0, 80)}, which predictions does not have; the trace is damaged or was altered`);
+      }
       const kind = String(row.kind) as FeatureColumn['kind'];
       const fc: FeatureColumn = { feature: String(row.feature), kind, column: String(row.column_name), sqlType: kind === 'numeric' ? 'DOUBLE' : 'VARCHAR' };
       this.featureColumns.set(key(fc.feature, fc.kind), fc);
@@ -108,7 +193,9 @@ export class TraceStore {
    * daemon are serialised here so an ALTER never interleaves with an appender.
    */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
+    if (TraceStore.writing.getStore() === this) return fn(); // already inside: re-entrant, not a deadlock
+    const inside = (): Promise<T> => TraceStore.writing.run(this, fn);
+    const run = this.lock.then(inside, inside);
     this.lock = run.catch(() => undefined);
     return run;
   }
@@ -187,10 +274,12 @@ export class TraceStore {
   }
 
   close(): void {
-    try {
-      this.conn.closeSync();
-    } catch {
-      /* already closed */
+    for (const c of new Set([this.writeConn, this.readConn])) {
+      try {
+        c.closeSync();
+      } catch {
+        /* already closed */
+      }
     }
     try {
       this.instance.closeSync();
@@ -211,9 +300,22 @@ function tooNew(path: string, version: number): SightlineError {
   );
 }
 
+/** DuckDB's database header: the magic bytes `DUCK` at offset 8. */
+function isDuckDbFile(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(12);
+    return readSync(fd, head, 0, 12, 0) === 12 && head.subarray(8, 12).toString('latin1') === 'DUCK';
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function describeOpenError(path: string, err: unknown): SightlineError {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (/lock/i.test(msg)) {
+  // One line: DuckDB's messages run on with hints that garble the CLI's `sightline: … [code]` line.
+  const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  // Not /lock/: "…checksum of block 3…" said "locked by another process" for a corrupt file.
+  if (/Could not set lock|Conflicting lock|\block(ed)?\b/i.test(msg)) {
     return new SightlineError('conflict', `${path} is locked by another process (is a daemon already writing it?). Open a copy read-only, or stop that process. DuckDB said: ${msg}`);
   }
   if (/not a valid DuckDB|invalid|corrupt|magic|Unable to open|IO Error/i.test(msg)) {

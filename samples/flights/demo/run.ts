@@ -26,6 +26,8 @@ import type { QualityRunResult } from '../../../daemon/findings/quality-run';
 import type { SkewRunResult } from '../../../daemon/findings/skew-run';
 import type { SlicesResult } from '../../../protocol';
 import { describeSlice } from '../../../daemon/analysis/slices';
+import { formatRunSummary } from '../../../daemon/reports/summary';
+import type { ReplayReport } from '../../../protocol';
 import { computeFeatures, type RawFlight } from '../serving/features';
 
 const ROOT = process.cwd();
@@ -132,6 +134,12 @@ async function main(): Promise<void> {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const skew = await client.request<SkewRunResult>('POST', '/v1/skew', { key: 'flight_id', transform: { command: `${python} ${path.join(SAMPLE, 'features.py')} --jsonl` }, window: { model: 'flights-delay' }, save: true });
 
+  // Before shipping v2: replay the captured traffic through it next to v1, with the CI gates.
+  const replay = await client.request<ReplayReport>('POST', '/v1/replay', {
+    traffic: TRACE, candidate: path.join(SAMPLE, 'models', 'flights-delay-v2.onnx'), window: { model: 'flights-delay' }, latency_rows: 500,
+    gates: [{ expr: 'flip_rate < 0.02' }, { expr: 'auc_delta > -0.005' }, { expr: 'slice_regressions == 0' }],
+  });
+
   daemon.kill('SIGTERM');
   await new Promise((resolve) => daemon.once('exit', resolve));
 
@@ -169,6 +177,9 @@ async function main(): Promise<void> {
   }
   say(`top failing slices of v1 (0/1 error ${fmt(slices.report.metric_overall)} overall; ${slices.report.candidates} candidate slices, Welch t-test + Benjamini–Hochberg at ${slices.report.alpha}):`);
   for (const sl of slices.report.slices.slice(0, 5)) say(`  ${describeSlice(sl.predicates).padEnd(40)} n ${String(sl.n).padStart(5)}  error ${fmt(sl.metric)} [${fmt(sl.ci[0])}, ${fmt(sl.ci[1])}] vs ${fmt(sl.metric_rest)} elsewhere, effect size ${fmt(sl.effect_size)}`);
+  say('');
+  say('');
+  say(formatRunSummary(replay, { top: 3 }));
   say('');
   say(`trace file: ${path.relative(ROOT, TRACE)}  (open it: npx sightline open ${path.relative(ROOT, TRACE)})`);
   say(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { Launcher } from './daemon/launch';
+import type { Log } from './log';
+
+/** The CLI of this version has no such command (`sightline eval` before the engine landed, …). */
+export class CommandNotAvailable extends Error {
+  constructor(readonly command: string) {
+    super(`\`sightline ${command}\` is not available in this version of Sightline`);
+  }
+}
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number | null, readonly stderr: string) {
+    super(message);
+  }
+}
+
+export interface CliResult<T> {
+  /** Parsed `--json` output. */
+  json: T;
+  /** Exit code 1: a declared gate failed (the output is still a full result). */
+  gateFailed: boolean;
+}
+
+const UNKNOWN_COMMAND = /unknown command '([^']+)'/;
+
+/**
+ * Runs `sightline <command> … --json` (the bundled CLI, with the daemon's SIGHTLINE_HOME so it
+ * talks to the same daemon), with a cancellable progress notification that kills the process,
+ * and the CLI's own plain progress lines (stderr) as the progress message.
+ */
+export class SightlineCli {
+  private readonly known = new Map<string, boolean>();
+
+  constructor(private readonly launcher: () => Launcher, private readonly log: Log) {}
+
+  /**
+   * Whether this CLI has the command: `sightline help <command>` prints that command's usage and
+   * exits 0 only for a known command (`<command> --help` would print the general help for an
+   * unknown one and exit 0). Asked once per session.
+   */
+  async supports(command: string): Promise<boolean> {
+    const cached = this.known.get(command);
+    if (cached !== undefined) return cached;
+    const { code, stdout } = await this.exec(['help', command]);
+    const ok = code === 0 && stdout.includes(`Usage: sightline ${command}`);
+    this.known.set(command, ok);
+    this.log.debug(`cli: \`sightline ${command}\` ${ok ? 'is available' : 'is not available'}`);
+    return ok;
+  }
+
+  /** Runs with progress; throws CommandNotAvailable, CliError, or vscode.CancellationError. */
+  run<T>(args: string[], title: string, cwd?: string): Promise<CliResult<T>> {
+    return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      const { code, stdout, stderr, cancelled } = await this.exec([...args, '--json'], cwd, token, (line) => progress.report({ message: line.slice(0, 120) }));
+      if (cancelled) throw new vscode.CancellationError();
+      const unknown = UNKNOWN_COMMAND.exec(stderr);
+      if (unknown) {
+        this.known.set(unknown[1]!, false);
+        throw new CommandNotAvailable(unknown[1]!);
+      }
+      let json: T | undefined;
+      try {
+        json = stdout.trim() ? (JSON.parse(stdout) as T) : undefined;
+      } catch {
+        json = undefined;
+      }
+      if ((code === 0 || code === 1) && json !== undefined) return { json, gateFailed: code === 1 };
+      const last = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' · ');
+      throw new CliError(last || `sightline ${args[0]} exited with code ${code}`, code, stderr);
+    }));
+  }
+
+  private exec(args: string[], cwd?: string, token?: vscode.CancellationToken, onLine?: (line: string) => void): Promise<{ code: number | null; stdout: string; stderr: string; cancelled: boolean }> {
+    const l = this.launcher();
+    this.log.info(`cli: sightline ${args.join(' ')}`);
+    return new Promise((resolve) => {
+      const child = spawn(l.command, [...l.prefix, ...args], { env: l.env, cwd, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+      let stdout = '';
+      let stderr = '';
+      let cancelled = false;
+      const sub = token?.onCancellationRequested(() => {
+        cancelled = true;
+        this.log.info(`cli: cancelled sightline ${args[0]}; stopping pid ${child.pid}`);
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      });
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        for (const line of d.split(/\r?\n|\r/).filter((x) => x.trim())) {
+          this.log.debug(`cli ${args[0]}: ${line}`);
+          onLine?.(line.trim());
+        }
+      });
+      child.once('error', (err) => {
+        stderr += err.message;
+      });
+      child.once('close', (code) => {
+        sub?.dispose();
+        resolve({ code, stdout, stderr, cancelled });
+      });
+    });
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * `npm run bench` (after the daemon bench) — replay throughput against raw onnxruntime-node,
+ * measured in the same run on the same rows (absolute numbers vary by machine; the ratio travels):
+ *
+ *   raw:    both sample models (v1, v2), the same rows already in memory as per-feature columns,
+ *           batches of BATCH rows: build the input tensors, `session.run`, read the probability —
+ *           one model after the other, nothing else;
+ *   replay: `executeRun` of a replay (v2 against v1) on a Parquet file of the same feature rows:
+ *           DuckDB streams the columns, both models score every batch, scores go to DuckDB. Its
+ *           bulk-pass figure (ReplayReport.throughput: read + convert + infer + collect) is the
+ *           one compared; the whole run (with every analysis) is printed too.
+ *
+ * Both sides run on the CPU provider with the same intra-op threads (BENCH_THREADS, default 1).
+ * Throughput is reported per second of wall clock and per second of the process's CPU time (a
+ * shared machine's load moves wall clock a lot; CPU time much less). Target: replay ≥ 0.8× raw.
+ * Rows: BENCH_REPLAY_ROWS (default 60 000, the sample's captured traffic); raw and replay runs
+ * alternate BENCH_REPEAT (5) times and the medians are compared (a shared machine is noisy).
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ReplayRequest } from '../../protocol';
+import { Engine } from '../../daemon/engine';
+import { executeRun } from '../../daemon/replay/run';
+import { literal } from '../../daemon/store/sql';
+import { computeFeatures, FEATURE_NAMES, type RawFlight } from '../../samples/flights/serving/features';
+
+const ROOT = process.cwd();
+const SAMPLE = path.join(ROOT, 'samples', 'flights');
+const MODELS = ['v1', 'v2'].map((v) => path.join(SAMPLE, 'models', `flights-delay-${v}.onnx`));
+const ROWS = Number(process.env.BENCH_REPLAY_ROWS ?? 60_000);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+const BATCH = Number(process.env.BENCH_REPLAY_BATCH ?? 4096);
+/** onnxruntime intra-op threads of both sides (0 = onnxruntime's default). One by default: no spin-waiting threads, so CPU time measures work. */
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+const STRING_FEATURES = new Set(['day_of_week', 'origin', 'destination']);
+
+interface Columns {
+  n: number;
+  cols: Map<string, (number | string)[]>;
+}
+
+/** The captured traffic through the serving feature code, as columns and as a Parquet file. */
+async function prepare(dir: string): Promise<{ data: Columns; file: string }> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const rows = (await c.runAndReadAll(`SELECT flight_id, date, origin, destination, distance FROM read_parquet(${literal(path.join(SAMPLE, 'traffic', 'requests.parquet'))}) ORDER BY flight_id LIMIT ${ROWS}`)).getRowObjectsJS();
+  const cols = new Map<string, (number | string)[]>(FEATURE_NAMES.map((f) => [f, []]));
+  const keys: string[] = [];
+  for (const r of rows) {
+    const f = computeFeatures({ ...(r as unknown as RawFlight), distance: Number(r.distance) });
+    for (const name of FEATURE_NAMES) cols.get(name)!.push(f[name]);
+    keys.push(String(r.flight_id));
+  }
+  const file = path.join(dir, 'features.parquet');
+  const lines = keys.map((k, i) => JSON.stringify({ flight_id: k, ...Object.fromEntries(FEATURE_NAMES.map((f) => [f, cols.get(f)![i]])) })).join('\n');
+  const jsonl = path.join(dir, 'features.jsonl');
+  writeFileSync(jsonl, lines + '\n');
+  await c.run(`COPY (SELECT * FROM read_json(${literal(jsonl)}, format = 'newline_delimited')) TO ${literal(file)} (FORMAT parquet)`);
+  c.closeSync();
+  db.closeSync();
+  return { data: { n: rows.length, cols }, file };
+}
+
+/** Raw onnxruntime-node: tensors from in-memory columns, batches in sequence, one model after the other. */
+async function raw(data: Columns): Promise<Figures> {
+  const sessions = await Promise.all(MODELS.map((m) => ort.InferenceSession.create(readFileSync(m), { graphOptimizationLevel: 'all', ...(THREADS ? { intraOpNumThreads: THREADS } : {}) })));
+  // Warm-up.
+  for (const s of sessions) await s.run(feeds(data, 0, Math.min(BATCH, data.n)));
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let checksum = 0;
+  for (const s of sessions) {
+    for (let off = 0; off < data.n; off += BATCH) {
+      const n = Math.min(BATCH, data.n - off);
+      const out = await s.run(feeds(data, off, n));
+      const p = out.probability!.data as Float32Array;
+      checksum += p[0]!;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(process.cpuUsage(c0));
+  for (const s of sessions) await s.release();
+  if (!Number.isFinite(checksum)) throw new Error('raw inference produced a non-finite score');
+  return { wall: (2 * data.n) / seconds, cpu: (2 * data.n) / cpu };
+}
+
+/** Model rows per second of wall clock, and per second of this process's CPU time (all its threads). */
+interface Figures {
+  wall: number;
+  cpu: number;
+}
+
+function cpuSeconds(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1e6;
+}
+
+function feeds(data: Columns, off: number, n: number): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
+  for (const f of FEATURE_NAMES) {
+    const col = data.cols.get(f)!.slice(off, off + n);
+    out[f] = STRING_FEATURES.has(f) ? new ort.Tensor('string', col as string[], [n, 1]) : new ort.Tensor('float32', Float32Array.from(col as number[]), [n, 1]);
+  }
+  return out;
+}
+
+async function replay(file: string, dir: string, i: number): Promise<Figures & { total: number; seconds: number }> {
+  const engine = await Engine.open({ trace: path.join(dir, `bench-${i}.duckdb`), provider: 'cpu', durable: false, flushIntervalMs: 200, maxBatchRows: 256, maxWaitMs: 2, logRaw: false, logging: true });
+  try {
+    const t0 = performance.now();
+    let c0: NodeJS.CpuUsage | null = null;
+    let cpu = 0;
+    const report = await executeRun(engine, {
+      kind: 'replay',
+      req: ReplayRequest.parse({ traffic: file, candidate: MODELS[1], baseline: MODELS[0], batch_size: BATCH, latency_rows: 0, log_predictions: false, workspace: SAMPLE, slices: [], ...(THREADS ? { threads: THREADS } : {}) }),
+    }, {
+      // The bulk pass runs from the end of reading to the last scored batch.
+      onProgress: (p) => {
+        if (p.phase === 'reading' && p.done === p.total) c0 = process.cpuUsage();
+        if (p.phase === 'scoring' && p.done === p.total && c0) cpu = cpuSeconds(process.cpuUsage(c0));
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const rows = 2 * report.traffic.rows;
+    return { wall: report.throughput!.rows_per_s, cpu: cpu > 0 ? rows / cpu : 0, total: rows / seconds, seconds };
+  } finally {
+    await engine.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-replay-bench-'));
+  try {
+    process.stdout.write(`\nSightline replay bench — ${os.cpus().length} cores, node ${process.version}, onnxruntime-node ${ort.env.versions.node}, cpu provider\n\n`);
+    const { data, file } = await prepare(dir);
+    // Alternate raw and replay runs so that both see the same machine load; compare medians.
+    const raws: Figures[] = [];
+    const runs: Array<Figures & { total: number; seconds: number }> = [];
+    // Warm-up of both (JIT, onnxruntime's first runs, DuckDB's caches); not counted.
+    await raw(data);
+    await replay(file, dir, REPEAT);
+    for (let i = 0; i < REPEAT; i++) {
+      raws.push(await raw(data));
+      runs.push(await replay(file, dir, i));
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const k = (x: number): string => `${Math.round(x / 1000)}k`;
+    const line = (label: string, value: string, note = ''): void => { process.stdout.write(`${label.padEnd(50)} ${value.padStart(16)}  ${note}\n`); };
+    process.stdout.write(`4. replay throughput (${data.n} rows × 2 models, batches of ${BATCH}, ${THREADS ? `${THREADS} intra-op thread(s)` : 'default threads'}, median of ${REPEAT} alternating runs)\n`);
+    for (const [what, pick] of [['wall clock', (f: Figures) => f.wall], ['CPU time', (f: Figures) => f.cpu]] as const) {
+      const r = median(raws.map(pick));
+      const p = median(runs.map(pick));
+      const ratio = p / r;
+      line(`   raw onnxruntime-node (${what})`, `${Math.round(r)} rows/s`, `runs ${raws.map((x) => k(pick(x))).join(', ')}`);
+      line(`   replay bulk pass (${what})`, `${Math.round(p)} rows/s`, `${ratio.toFixed(2)}× raw (target ≥ 0.8×) ${ratio >= 0.8 ? 'OK' : 'BELOW TARGET'}; runs ${runs.map((x) => k(pick(x))).join(', ')}`);
+    }
+    line('   replay end to end (with every analysis)', `${Math.round(median(runs.map((r) => r.total)))} rows/s`, `${median(runs.map((r) => r.seconds)).toFixed(2)} s for the whole run`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`replay bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
