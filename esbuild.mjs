@@ -55,7 +55,7 @@ configs.push({ ...common, entryPoints: ['samples/flights/demo/run.ts'], outfile:
 // Benchmarks (`npm run bench`).
 configs.push({ ...common, entryPoints: ['test/bench/daemon-bench.ts'], outfile: 'dist/bench/daemon-bench.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 // Long robustness runs (`npm run stress`): 100k-mutation protocol fuzz, SIGKILL cycles, soak.
-configs.push({ ...common, entryPoints: ['test/stress/main.ts'], outfile: 'dist/stress/stress.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
+if (existsSync('test/stress/main.ts')) configs.push({ ...common, entryPoints: ['test/stress/main.ts'], outfile: 'dist/stress/stress.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 // The sample's serving feature path as a transform command (`sightline replay|eval --transform`).
 configs.push({ ...common, entryPoints: ['samples/flights/scripts/serving-features.ts'], outfile: 'dist/samples/serving-features.js', platform: 'node', format: 'cjs', target: 'node20' });
 // Replay throughput vs raw onnxruntime-node (`npm run bench`, after the daemon bench).
