@@ -1,0 +1,168 @@
+/**
+ * Soak: steady, realistic load on one daemon for `minutes` — predict requests at a fixed rate
+ * (with join keys and attributes), labels arriving for them, a WebSocket subscriber receiving
+ * every prediction event, health polls, and an editor query and a drift run now and then —
+ * while the daemon's RSS is sampled. After the warm-up (a fifth of the run, at least a minute),
+ * RSS must grow by less than `maxGrowth` (10 %) between the first and the last minute.
+ * Bounded in time and count, 127.0.0.1 only. Run by `npm run stress` (`--minutes`, default 10).
+ */
+import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
+import type { FeatureRecord } from '../../protocol';
+import { MODEL_V1, startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { queryTrace, sampleRecords } from '../helpers/sample';
+import { featuresOf, project } from '../helpers/wire';
+
+export interface SoakOptions {
+  minutes: number;
+  /** Predict requests per second. */
+  rate?: number;
+  /** Rows per request. */
+  rows?: number;
+  maxGrowth?: number;
+  log?: (line: string) => void;
+}
+
+export interface SoakReport {
+  minutes: number;
+  requests: number;
+  errors: number;
+  rowsLogged: number;
+  labels: number;
+  events: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  rssMb: { start: number; afterWarmup: number; end: number; max: number };
+  /** (median of the last minute − median of the first minute after warm-up) / the latter */
+  growth: number;
+  samples: { t: number; rssMb: number }[];
+  passed: boolean;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakReport> {
+  const rate = o.rate ?? 50;
+  const rowsPer = o.rows ?? 10;
+  const durationMs = o.minutes * 60_000;
+  const warmupMs = Math.max(60_000, durationMs / 5);
+  const log = o.log ?? (() => undefined);
+  const d: RunningDaemon = await startDaemon(['--model', MODEL_V1, '--flush-interval', '200']);
+  try {
+    const sample = await sampleRecords(2000);
+    const records: FeatureRecord[] = project(sample.records, await featuresOf(d, 'flights-delay'));
+    const base = `http://127.0.0.1:${d.info.port}`;
+    const headers = { Authorization: `Bearer ${d.info.token}`, 'Content-Type': 'application/json' };
+    const report: SoakReport = {
+      minutes: o.minutes, requests: 0, errors: 0, rowsLogged: 0, labels: 0, events: 0,
+      latencyMs: { p50: 0, p99: 0, max: 0 }, rssMb: { start: rssMb(d.info.pid), afterWarmup: NaN, end: NaN, max: 0 }, growth: NaN, samples: [], passed: false,
+    };
+    // A subscriber that reads every event (an editor left open).
+    const ws = new WebSocket(`ws://127.0.0.1:${d.info.port}/v1/stream`, { headers: { Authorization: `Bearer ${d.info.token}` } });
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    ws.on('message', (m) => {
+      const msg = JSON.parse(m.toString()) as { type: string; data?: unknown[] };
+      if (msg.type === 'event') report.events += msg.data?.length ?? 0;
+    });
+    ws.send(JSON.stringify({ type: 'subscribe', events: ['prediction', 'label', 'finding'] }));
+
+    const latencies: number[] = [];
+    const pendingLabels: { join_key: string; value: number }[] = [];
+    let seq = 0;
+    const t0 = Date.now();
+    const inflight = new Set<Promise<void>>();
+    const predictOnce = async (): Promise<void> => {
+      const i = seq++;
+      const at = (i * rowsPer) % (records.length - rowsPer);
+      const keys = Array.from({ length: rowsPer }, (_, k) => `s${i}-${k}`);
+      const t = performance.now();
+      try {
+        const res = await fetch(`${base}/v1/predict`, {
+          method: 'POST', headers,
+          body: JSON.stringify({ model: 'flights-delay', records: records.slice(at, at + rowsPer), join_keys: keys, attributes: keys.map((_, k) => ({ tier: k % 3 === 0 ? 'gold' : 'basic' })) }),
+          signal: AbortSignal.timeout(30_000),
+        });
+        await res.text();
+        if (res.status !== 200) report.errors++;
+        else keys.forEach((k, j) => { if ((i + j) % 4 === 0) pendingLabels.push({ join_key: k, value: sample.labels[(at + j) % sample.labels.length]! }); });
+      } catch {
+        report.errors++;
+      }
+      latencies.push(performance.now() - t);
+      report.requests++;
+    };
+    let nextSample = t0;
+    let nextSide = t0 + 1000;
+    let nextHeavy = t0 + 30_000;
+    let lastLog = t0;
+    // A fixed schedule: request k goes out at t0 + k/rate, at most 64 in flight.
+    for (let k = 0; ; k++) {
+      const due = t0 + (k * 1000) / rate;
+      const now = Date.now();
+      if (now - t0 >= durationMs) break;
+      if (due > now) await new Promise((r) => setTimeout(r, due - now));
+      if (inflight.size < 64) {
+        const p = predictOnce().finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      if (Date.now() >= nextSide) {
+        nextSide += 1000;
+        // Labels for the predictions of the last second, and a health poll.
+        const batch = pendingLabels.splice(0);
+        if (batch.length) {
+          void fetch(`${base}/v1/labels`, { method: 'POST', headers, body: JSON.stringify({ source: 'soak', labels: batch }) })
+            .then(async (r) => { await r.text(); if (r.status === 200) report.labels += batch.length; else report.errors++; }, () => report.errors++);
+        }
+        void fetch(`${base}/v1/health`, { headers }).then((r) => r.json() as Promise<{ predictions_logged: number }>).then((h) => (report.rowsLogged = h.predictions_logged), () => report.errors++);
+      }
+      if (Date.now() >= nextHeavy) {
+        nextHeavy += 30_000;
+        // What an editor does now and then: a page of predictions, a drift against the previous window.
+        ws.send(JSON.stringify({ type: 'query', id: k, method: 'predictions', params: { limit: 50 } }));
+        void fetch(`${base}/v1/drift`, { method: 'POST', headers, body: JSON.stringify({ baseline: 'previous', window: { last: 5000 } }) }).then((r) => r.text(), () => report.errors++);
+      }
+      if (Date.now() >= nextSample) {
+        nextSample += 5000;
+        const rss = rssMb(d.info.pid);
+        report.samples.push({ t: Math.round((Date.now() - t0) / 1000), rssMb: Math.round(rss) });
+        report.rssMb.max = Math.max(report.rssMb.max, rss);
+        if (Number.isNaN(report.rssMb.afterWarmup) && Date.now() - t0 >= warmupMs) report.rssMb.afterWarmup = rss;
+      }
+      if (Date.now() - lastLog >= 60_000) {
+        lastLog = Date.now();
+        log(`soak: ${((Date.now() - t0) / 60_000).toFixed(0)}/${o.minutes} min, ${report.requests} requests, ${report.errors} errors, RSS ${rssMb(d.info.pid).toFixed(0)} MB`);
+      }
+    }
+    await Promise.all(inflight);
+    ws.close();
+    report.rssMb.end = rssMb(d.info.pid);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    report.latencyMs = { p50: +sorted[Math.floor(sorted.length * 0.5)]!.toFixed(2), p99: +sorted[Math.floor(sorted.length * 0.99)]!.toFixed(2), max: +sorted[sorted.length - 1]!.toFixed(2) };
+    const after = report.samples.filter((s) => s.t * 1000 >= warmupMs);
+    const firstMinute = after.filter((s) => s.t * 1000 < warmupMs + 60_000).map((s) => s.rssMb);
+    const lastMinute = after.filter((s) => s.t * 1000 >= durationMs - 60_000).map((s) => s.rssMb);
+    report.growth = (median(lastMinute) - median(firstMinute)) / median(firstMinute);
+    const h = (await (await fetch(`${base}/v1/health`, { headers })).json()) as { predictions_logged: number };
+    report.rowsLogged = h.predictions_logged;
+    report.passed = report.errors === 0 && report.growth < (o.maxGrowth ?? 0.1);
+    // The file opens afterwards with every row.
+    if ((await d.stop()) !== 0) report.passed = false;
+    const rows = await queryTrace<{ n: number }>(d.trace, 'SELECT count(*)::INT AS n FROM predictions');
+    if (rows[0]!.n !== report.requests * rowsPer) report.passed = false;
+    return report;
+  } finally {
+    await d.kill();
+    d.cleanup();
+  }
+}
+
+export function summarizeSoak(r: SoakReport): string {
+  return `soak ${r.minutes} min: ${r.requests} requests (${r.rowsLogged} rows logged, ${r.labels} labels, ${r.events} events streamed), ${r.errors} errors, latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms; RSS ${r.rssMb.start.toFixed(0)} MB at start, ${r.rssMb.afterWarmup.toFixed(0)} MB after warm-up, ${r.rssMb.end.toFixed(0)} MB at end (max ${r.rssMb.max.toFixed(0)}); growth after warm-up ${(r.growth * 100).toFixed(1)} % → ${r.passed ? 'PASS' : 'FAIL'}`;
+}
