@@ -37,7 +37,7 @@ export class HttpServer {
     this.policy = { token: daemon.token, port: () => this.port, allowedOrigins: options.allowedOrigins };
     // requireHostHeader off: Node's own check answered a bare 400 to HTTP/1.1 without Host (found
     // by the protocol fuzzer); checkAccess refuses it typed (forbidden_host) instead.
-    this.server = createServer({ requireHostHeader: false }, (req, res) => void this.handle(req, res));
+    this.server = createServer({ requireHostHeader: false }, (req, res) => void this.track(this.handle(req, res)));
     this.server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
     this.server.requestTimeout = 120_000;
     this.server.headersTimeout = 30_000;
@@ -204,7 +204,7 @@ export class HttpServer {
             const handler = this.queries.get(msg.method);
             if (!handler) return send(ws, { type: 'response', id: msg.id, error: { code: 'not_found', message: `unknown query method "${msg.method}" (known: ${[...this.queries.keys()].join(', ')})` } });
             try {
-              send(ws, { type: 'response', id: msg.id, result: await handler(msg.params) });
+              send(ws, { type: 'response', id: msg.id, result: await this.track(handler(msg.params)) });
             } catch (err) {
               send(ws, { type: 'response', id: msg.id, error: asSightline(err).toBody().error });
             }
@@ -218,6 +218,19 @@ export class HttpServer {
     ws.on('error', () => setTimeout(() => ws.terminate(), 2000).unref());
   }
 
+  /**
+   * Requests and queries being answered. `close` waits for them: closing the trace while a query
+   * still ran on it deadlocked DuckDB's connection teardown and the daemon never exited after
+   * SIGTERM (found by the soak: a WebSocket query in flight at stop).
+   */
+  private inflight = new Set<Promise<unknown>>();
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    void p.then(() => this.inflight.delete(p), () => this.inflight.delete(p));
+    return p;
+  }
+
   async close(): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
@@ -225,6 +238,11 @@ export class HttpServer {
       this.server.close(() => resolve());
       for (const s of this.sockets) s.destroy();
     });
+    // Their clients are gone; let the work finish (bounded) before the engine closes the trace.
+    const deadline = Date.now() + 60_000;
+    while (this.inflight.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
   }
 }
 

@@ -64,6 +64,12 @@ export class PredictionWriter {
   private columns: string[] | null = null;
   private columnsGeneration = -1;
   private types: DuckDBType[] | null = null;
+  /**
+   * One data chunk, reused by every flush (reset in between). A chunk per flush holds 2048-row
+   * vectors of every column in native memory until V8 finalizes it, and V8 does not see that
+   * memory: the soak and fuzz runs found RSS growing by ~0.3 MB per flush.
+   */
+  private chunk: DuckDBDataChunk | null = null;
   private failures = 0;
   private written = 0;
   /** Rows taken off the queue by a flush that has not committed yet. */
@@ -168,6 +174,7 @@ export class PredictionWriter {
         await this.store.exclusive(async () => {
           if (rows.length > 0) await this.appendPredictions(rows);
           if (labels.length > 0) await this.appendLabels(labels);
+          await this.checkpointNow();
         });
       } finally {
         this.committingRows -= taken;
@@ -194,6 +201,22 @@ export class PredictionWriter {
   }
 
   /**
+   * Checkpoints after every CHECKPOINT_COMMITS commits. DuckDB holds each committed append in
+   * memory until a checkpoint, at a cost far above its WAL bytes (~0.2 MB per small commit of a
+   * wide table), and checkpoints on its own only once the WAL reaches 16 MB — thousands of small
+   * flushes later: under steady traffic the daemon's RSS grew linearly (found by the soak and the
+   * protocol fuzzer; 3 000 five-row commits: +630 MB without, a plateau at +150 MB with this).
+   * A checkpoint that cannot run now (another transaction is writing) waits for the next turn.
+   */
+  private commits = 0;
+
+  private async checkpointNow(): Promise<void> {
+    if (++this.commits < CHECKPOINT_COMMITS) return;
+    this.commits = 0;
+    await this.store.conn.run('CHECKPOINT').catch(() => undefined);
+  }
+
+  /**
    * Columnar append: rows are transposed into DuckDB data chunks (≤ 2048 rows), so numeric
    * columns are written straight into the vectors' typed arrays instead of one N-API call per cell.
    */
@@ -204,12 +227,15 @@ export class PredictionWriter {
         this.columnsGeneration = this.store.schemaGeneration;
         this.columns = await this.store.predictionColumns();
         this.types = this.columns.map((_, i) => appender.columnType(i));
+        this.chunk = DuckDBDataChunk.create(this.types);
       }
       const columns = this.columns;
       const types = this.types!;
       for (let off = 0; off < rows.length; off += CHUNK_ROWS) {
         const n = Math.min(CHUNK_ROWS, rows.length - off);
-        const chunk = DuckDBDataChunk.create(types, n);
+        const chunk = this.chunk ?? (this.chunk = DuckDBDataChunk.create(types));
+        chunk.reset();
+        chunk.rowCount = n;
         for (let c = 0; c < columns.length; c++) chunk.setColumnValues(c, columnValues(columns[c]!, rows, off, n));
         appender.appendDataChunk(chunk);
       }
@@ -272,6 +298,7 @@ function appendVarcharOrNull(a: DuckDBAppender, v: string | null): void {
 }
 
 const CHUNK_ROWS = 2048;
+const CHECKPOINT_COMMITS = 100;
 
 /** One column of rows [off, off+n) as DuckDB values, by column name. */
 function columnValues(col: string, rows: PredictionRow[], off: number, n: number): DuckDBValue[] {

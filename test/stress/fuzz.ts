@@ -54,6 +54,8 @@ export interface FuzzReport {
   problems: string[];
   durationMs: number;
   rssWarmMb: number;
+  /** RSS half-way: memory is flat when the second half adds (almost) nothing. */
+  rssMidMb: number;
   rssEndMb: number;
   rssMaxMb: number;
   alive: boolean;
@@ -305,7 +307,7 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
     return http[0]!;
   };
   const base = `http://127.0.0.1:${target.port}`;
-  const report: FuzzReport = { seed: o.seed, sent: 0, byKind: {}, outcomes: {}, problems: [], durationMs: 0, rssWarmMb: NaN, rssEndMb: NaN, rssMaxMb: 0, alive: true };
+  const report: FuzzReport = { seed: o.seed, sent: 0, byKind: {}, outcomes: {}, problems: [], durationMs: 0, rssWarmMb: NaN, rssMidMb: NaN, rssEndMb: NaN, rssMaxMb: 0, alive: true };
   const problem = (what: string): void => {
     if (report.problems.length < 200) report.problems.push(what);
   };
@@ -316,6 +318,9 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
   // ── WebSocket: a few sockets, mutated messages, every server message validated ──
   interface Sock { ws: WebSocket; open: Promise<void>; pongs: Map<number, () => void>; sent: string[] }
   const sockets: Sock[] = [];
+  /** Every socket ever opened (all are closed at the end); closes after that are ours, not findings. */
+  const opened = new Set<WebSocket>();
+  let finished = false;
   const openSock = (): Sock => {
     const ws = new WebSocket(`ws://127.0.0.1:${target.port}/v1/stream`, { headers: { Authorization: `Bearer ${target.token}` }, maxPayload: 256 * 1024 * 1024 });
     const pongs = new Map<number, () => void>();
@@ -342,7 +347,10 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
         pongs.get(m.id)?.();
       } else outcome(`ws ${m.type}`);
     });
+    opened.add(ws);
     ws.on('close', (code) => {
+      opened.delete(ws);
+      if (finished) return;
       outcome(`ws close ${code}`);
       // 1009: message too big; 1007: invalid UTF-8; 1005/1000: our own close.
       if (![1000, 1005, 1007, 1009].includes(code)) problem(`ws: the daemon closed a socket with ${code} after ${sent.map((m) => JSON.stringify(m)).join(' then ')}`);
@@ -355,11 +363,12 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
   let barrier = 1e9;
   const wsSend = async (i: number, payload: string | Buffer, binary: boolean): Promise<void> => {
     let s = sockets[i]!;
-    if (s.ws.readyState !== WebSocket.OPEN) {
+    if (s.ws.readyState === WebSocket.CLOSING || s.ws.readyState === WebSocket.CLOSED) {
+      // One replacement per closed socket, even when several workers notice at once.
       s = sockets[i] = openSock();
-      await s.open;
-      if (s.ws.readyState !== WebSocket.OPEN) return problem('ws: cannot reconnect');
     }
+    await s.open;
+    if (s.ws.readyState !== WebSocket.OPEN) return problem('ws: cannot reconnect');
     s.sent.push(`${binary ? 'binary ' : ''}${payload.length} bytes: ${payload.toString().slice(0, 160)}`);
     if (s.sent.length > 3) s.sent.shift();
     s.ws.send(payload, { binary });
@@ -483,6 +492,7 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
       const i = next++;
       report.sent++;
       if (i === warmAt) report.rssWarmMb = rssMb(target.pid);
+      if (i === Math.floor(o.mutations / 2)) report.rssMidMb = rssMb(target.pid);
       if (i % 500 === 0) {
         const rss = rssMb(target.pid);
         report.rssMaxMb = Math.max(report.rssMaxMb, rss);
@@ -500,7 +510,8 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
     }
   };
   await Promise.all(Array.from({ length: o.concurrency ?? 8 }, worker));
-  for (const s of sockets) s.ws.close();
+  finished = true;
+  for (const ws of opened) ws.close();
   report.alive = alive(target.pid);
   // Still answering, and settled: the health of a daemon that survived.
   const h = await fetch(`${base}/v1/health`, { headers: { Authorization: `Bearer ${target.token}` } }).catch((e: unknown) => e as Error);
@@ -508,12 +519,23 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
   report.rssEndMb = rssMb(target.pid);
   report.rssMaxMb = Math.max(report.rssMaxMb, report.rssEndMb);
   if (Number.isNaN(report.rssWarmMb)) report.rssWarmMb = report.rssEndMb;
+  if (Number.isNaN(report.rssMidMb)) report.rssMidMb = report.rssEndMb;
   report.durationMs = Date.now() - t0;
   return report;
 }
 
 /** One line for logs and the issue note. */
+/**
+ * Memory is flat when the second half of the run adds less than max(64 MB, 15 %) to what the
+ * first half reached (the first half fills the heap, DuckDB's caches and the trace's working set).
+ */
+export function memoryFlat(rep: FuzzReport): { ok: boolean; growthMb: number; boundMb: number } {
+  const growthMb = rep.rssEndMb - rep.rssMidMb;
+  const boundMb = Math.max(64, rep.rssMidMb * 0.15);
+  return { ok: growthMb < boundMb, growthMb, boundMb };
+}
+
 export function summarize(rep: FuzzReport): string {
   const top = Object.entries(rep.outcomes).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `${k}: ${n}`).join(', ');
-  return `fuzz seed ${rep.seed}: ${rep.sent} mutations (${Object.entries(rep.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}) in ${(rep.durationMs / 1000).toFixed(1)} s; ${rep.problems.length} problems; daemon ${rep.alive ? 'alive' : 'DEAD'}; RSS ${rep.rssWarmMb.toFixed(0)} MB after warm-up → ${rep.rssEndMb.toFixed(0)} MB at end (max ${rep.rssMaxMb.toFixed(0)} MB); outcomes ${top}`;
+  return `fuzz seed ${rep.seed}: ${rep.sent} mutations (${Object.entries(rep.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}) in ${(rep.durationMs / 1000).toFixed(1)} s; ${rep.problems.length} problems; daemon ${rep.alive ? 'alive' : 'DEAD'}; RSS ${rep.rssWarmMb.toFixed(0)} MB after warm-up (10 %), ${rep.rssMidMb.toFixed(0)} MB half-way, ${rep.rssEndMb.toFixed(0)} MB at end (max ${rep.rssMaxMb.toFixed(0)} MB); outcomes ${top}`;
 }

@@ -35,6 +35,9 @@ export interface SoakReport {
   /** (median of the last minute − median of the first minute after warm-up) / the latter */
   growth: number;
   samples: { t: number; rssMb: number }[];
+  /** Exit code of the daemon after SIGTERM (0: a clean stop). */
+  stopCode?: number | null;
+  rowsInFile?: number;
   passed: boolean;
 }
 
@@ -78,6 +81,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     let seq = 0;
     const t0 = Date.now();
     const inflight = new Set<Promise<void>>();
+    /** Side requests (labels, health, drift): awaited before the daemon is stopped. */
+    const side = new Set<Promise<unknown>>();
+    const track = (p: Promise<unknown>): void => {
+      side.add(p);
+      void p.finally(() => side.delete(p));
+    };
     const predictOnce = async (): Promise<void> => {
       const i = seq++;
       const at = (i * rowsPer) % (records.length - rowsPer);
@@ -117,16 +126,16 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         // Labels for the predictions of the last second, and a health poll.
         const batch = pendingLabels.splice(0);
         if (batch.length) {
-          void fetch(`${base}/v1/labels`, { method: 'POST', headers, body: JSON.stringify({ source: 'soak', labels: batch }) })
-            .then(async (r) => { await r.text(); if (r.status === 200) report.labels += batch.length; else report.errors++; }, () => report.errors++);
+          track(fetch(`${base}/v1/labels`, { method: 'POST', headers, body: JSON.stringify({ source: 'soak', labels: batch }) })
+            .then(async (r) => { await r.text(); if (r.status === 200) report.labels += batch.length; else report.errors++; }, () => report.errors++));
         }
-        void fetch(`${base}/v1/health`, { headers }).then((r) => r.json() as Promise<{ predictions_logged: number }>).then((h) => (report.rowsLogged = h.predictions_logged), () => report.errors++);
+        track(fetch(`${base}/v1/health`, { headers }).then((r) => r.json() as Promise<{ predictions_logged: number }>).then((h) => (report.rowsLogged = h.predictions_logged), () => report.errors++));
       }
       if (Date.now() >= nextHeavy) {
         nextHeavy += 30_000;
         // What an editor does now and then: a page of predictions, a drift against the previous window.
         ws.send(JSON.stringify({ type: 'query', id: k, method: 'predictions', params: { limit: 50 } }));
-        void fetch(`${base}/v1/drift`, { method: 'POST', headers, body: JSON.stringify({ baseline: 'previous', window: { last: 5000 } }) }).then((r) => r.text(), () => report.errors++);
+        track(fetch(`${base}/v1/drift`, { method: 'POST', headers, body: JSON.stringify({ baseline: 'previous', window: { last: 5000 } }) }).then((r) => r.text(), () => report.errors++));
       }
       if (Date.now() >= nextSample) {
         nextSample += 5000;
@@ -141,6 +150,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       }
     }
     await Promise.all(inflight);
+    await Promise.all(side);
     ws.close();
     report.rssMb.end = rssMb(d.info.pid);
     const sorted = [...latencies].sort((a, b) => a - b);
@@ -152,10 +162,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const h = (await (await fetch(`${base}/v1/health`, { headers })).json()) as { predictions_logged: number };
     report.rowsLogged = h.predictions_logged;
     report.passed = report.errors === 0 && report.growth < (o.maxGrowth ?? 0.1);
-    // The file opens afterwards with every row.
-    if ((await d.stop()) !== 0) report.passed = false;
-    const rows = await queryTrace<{ n: number }>(d.trace, 'SELECT count(*)::INT AS n FROM predictions');
-    if (rows[0]!.n !== report.requests * rowsPer) report.passed = false;
+    // A clean stop, and the file opens afterwards with every row.
+    report.stopCode = await d.stop();
+    report.rowsInFile = (await queryTrace<{ n: number }>(d.trace, 'SELECT count(*)::INT AS n FROM predictions'))[0]!.n;
+    if (report.stopCode !== 0 || report.rowsInFile !== (report.requests - report.errors) * rowsPer) report.passed = false;
     return report;
   } finally {
     await d.kill();
@@ -164,5 +174,5 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 }
 
 export function summarizeSoak(r: SoakReport): string {
-  return `soak ${r.minutes} min: ${r.requests} requests (${r.rowsLogged} rows logged, ${r.labels} labels, ${r.events} events streamed), ${r.errors} errors, latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms; RSS ${r.rssMb.start.toFixed(0)} MB at start, ${r.rssMb.afterWarmup.toFixed(0)} MB after warm-up, ${r.rssMb.end.toFixed(0)} MB at end (max ${r.rssMb.max.toFixed(0)}); growth after warm-up ${(r.growth * 100).toFixed(1)} % → ${r.passed ? 'PASS' : 'FAIL'}`;
+  return `soak ${r.minutes} min: ${r.requests} requests (${r.rowsLogged} rows logged, ${r.labels} labels, ${r.events} events streamed), ${r.errors} errors, latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms; RSS ${r.rssMb.start.toFixed(0)} MB at start, ${r.rssMb.afterWarmup.toFixed(0)} MB after warm-up, ${r.rssMb.end.toFixed(0)} MB at end (max ${r.rssMb.max.toFixed(0)}); growth after warm-up ${(r.growth * 100).toFixed(1)} %; clean stop ${r.stopCode === 0}, ${r.rowsInFile} rows in the file → ${r.passed ? 'PASS' : 'FAIL'}`;
 }
