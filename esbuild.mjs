@@ -52,14 +52,13 @@ const configs = [
 // The sample's demo app (`npm run demo`): the user's side of the integration, bundled with its
 // serving feature code.
 configs.push({ ...common, entryPoints: ['samples/flights/demo/run.ts'], outfile: 'dist/demo.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
-// Benchmarks (`npm run bench`).
-configs.push({ ...common, entryPoints: ['test/bench/daemon-bench.ts'], outfile: 'dist/bench/daemon-bench.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
+// Benchmarks (`npm run bench`): every test/bench/*-bench.ts, run in turn by test/bench/run.mjs.
+const benchEntries = readdirSync('test/bench').filter((f) => f.endsWith('-bench.ts')).map((f) => path.join('test/bench', f));
+configs.push({ ...common, entryPoints: benchEntries, outdir: 'dist/bench', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 // Long robustness runs (`npm run stress`): 100k-mutation protocol fuzz, SIGKILL cycles, soak.
 if (existsSync('test/stress/main.ts')) configs.push({ ...common, entryPoints: ['test/stress/main.ts'], outfile: 'dist/stress/stress.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 // The sample's serving feature path as a transform command (`sightline replay|eval --transform`).
 configs.push({ ...common, entryPoints: ['samples/flights/scripts/serving-features.ts'], outfile: 'dist/samples/serving-features.js', platform: 'node', format: 'cjs', target: 'node20' });
-// Replay throughput vs raw onnxruntime-node (`npm run bench`, after the daemon bench).
-configs.push({ ...common, entryPoints: ['test/bench/replay-bench.ts'], outfile: 'dist/bench/replay-bench.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 if (existsSync('extension/main.ts')) {
   configs.push({ ...common, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 }
