@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { demoTrace } from '../helpers/sample';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SAMPLE = path.join(ROOT, 'samples', 'flights');
@@ -11,11 +12,7 @@ export const SAMPLE = path.join(ROOT, 'samples', 'flights');
  * real skew analysis of it (`sightline skew --save`), which finds the planted bug in route_delay_rate.
  */
 export function prepareWorkspace(parent: string): { workspace: string; trace: string } {
-  const demoTrace = path.join(SAMPLE, '.sightline', 'demo-trace.duckdb');
-  if (!existsSync(demoTrace)) {
-    const demo = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'demo.js')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
-    if (demo.status !== 0) throw new Error(`npm run demo failed:\n${demo.stdout}\n${demo.stderr}`);
-  }
+  const demo = demoTrace();
   const workspace = path.join(parent, 'flights');
   cpSync(SAMPLE, workspace, {
     recursive: true,
@@ -23,8 +20,8 @@ export function prepareWorkspace(parent: string): { workspace: string; trace: st
   });
   const trace = path.join(workspace, '.sightline', 'trace.duckdb');
   mkdirSync(path.dirname(trace), { recursive: true });
-  cpSync(demoTrace, trace);
-  if (existsSync(`${demoTrace}.wal`)) cpSync(`${demoTrace}.wal`, `${trace}.wal`);
+  cpSync(demo, trace);
+  if (existsSync(`${demo}.wal`)) cpSync(`${demo}.wal`, `${trace}.wal`);
   const skew = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'sightline.js'), 'skew', '--db', trace, '--baseline', 'train-v1', '--save', '--json'], { cwd: workspace, encoding: 'utf8', env: { ...process.env, SIGHTLINE_HOME: path.join(parent, 'cli-home') } });
   if (skew.status !== 0) throw new Error(`sightline skew failed (${skew.status}): ${skew.stderr}`);
   return { workspace, trace };

@@ -1,8 +1,9 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FeatureRecord, ModelCard } from '../../protocol';
-import { SAMPLE } from './daemon';
+import { ROOT, SAMPLE } from './daemon';
 
 /** The sample model v1's card (its sidecar file): feature names and kinds. */
 export const CARD_V1: ModelCard = JSON.parse(readFileSync(path.join(SAMPLE, 'models', 'flights-delay-v1.sightline.json'), 'utf8'));
@@ -33,4 +34,18 @@ export async function queryTrace<T = Record<string, unknown>>(trace: string, sql
     c.closeSync();
     db.closeSync();
   }
+}
+
+/**
+ * The trace `npm run demo` writes (60,000 served predictions of the sample, labels, lineage, drift,
+ * quality and slice findings, a replay run), made by running the built demo when it is missing —
+ * a fresh clone has none, and a test that needs it must not be skipped there.
+ */
+export function demoTrace(): string {
+  const trace = path.join(SAMPLE, '.sightline', 'demo-trace.duckdb');
+  if (!existsSync(trace)) {
+    const demo = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'demo.js')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    if (demo.status !== 0) throw new Error(`npm run demo failed (${demo.status}):\n${demo.stdout}\n${demo.stderr}`);
+  }
+  return trace;
 }

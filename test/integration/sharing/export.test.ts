@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportReport } from '../../../protocol';
 import { ROOT, runCli } from '../../helpers/daemon';
-import { queryTrace } from '../../helpers/sample';
+import { demoTrace, queryTrace } from '../../helpers/sample';
 import { buildSharingTrace, type SharingTrace } from './fixture';
 
 const PERSONAL = ['customer_email', 'client_ip', 'user_agent', 'booking_note'];
@@ -234,15 +234,25 @@ describe('sightline export', () => {
     expect(env.code, env.stderr).toBe(0);
   });
 
-  it.skipIf(!existsSync(path.join(ROOT, 'samples', 'flights', '.sightline', 'demo-trace.duckdb')))('exports a copy of `npm run demo`\'s trace, redacted, and it opens read-only', async () => {
+  it('exports a copy of `npm run demo`\'s trace, redacted, and it opens read-only', async () => {
     const copy = path.join(dir, 'demo-copy.duckdb');
-    copyFileSync(path.join(ROOT, 'samples', 'flights', '.sightline', 'demo-trace.duckdb'), copy);
+    copyFileSync(demoTrace(), copy);
     const out = path.join(dir, 'demo-shared.duckdb');
     const r = await runCli(['export', copy, '--out', out, '--sample', '0.1', '--redact', 'join_key=hash', '--hash-key-file', keyFile, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = ExportReport.parse(JSON.parse(r.stdout));
+    expect(report.counts.predictions).toBeGreaterThan(3000);
+    // Redacted: no join key of the original survives (each became a keyed hash).
+    const originals = new Set((await queryTrace<{ k: string }>(copy, 'SELECT DISTINCT join_key AS k FROM predictions WHERE join_key IS NOT NULL')).map((r) => r.k));
+    const shared = (await queryTrace<{ k: string }>(out, 'SELECT DISTINCT join_key AS k FROM predictions WHERE join_key IS NOT NULL')).map((r) => r.k);
+    expect(originals.size).toBeGreaterThan(0);
+    expect(shared.length).toBeGreaterThan(0);
+    expect(shared.filter((k) => originals.has(k))).toEqual([]);
+    // A teammate opens it read-only: it answers, and the file is not touched.
+    const before = sha256(out);
     const open = await runCli(['open', out, '--json']);
     expect(open.code, open.stderr).toBe(0);
     expect(JSON.parse(open.stdout).totals.predictions).toBe(report.counts.predictions);
-  });
+    expect(sha256(out)).toBe(before);
+  }, 600_000);
 });
