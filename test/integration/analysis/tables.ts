@@ -1,31 +1,15 @@
 /**
- * Test helper: one-column DuckDB tables from plain arrays (the reference fixtures' inputs),
- * appended value by value so doubles arrive bit-exact.
+ * Test helper: synthetic tables for the drift tests; one-column tables from plain arrays (the
+ * reference fixtures' inputs) through the shared bit-exact table helper.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdentifier } from '../../../daemon/analysis/sql.js';
+import { createTable, type Cell, type ColumnType } from '../../helpers/duckdb';
 
-export type ColumnType = 'DOUBLE' | 'INTEGER' | 'VARCHAR' | 'BOOLEAN';
-export type Cell = number | string | boolean | null;
+export type { Cell, ColumnType };
 
-export async function createColumnTable(
-  conn: DuckDBConnection,
-  table: string,
-  column: string,
-  type: ColumnType,
-  values: readonly Cell[],
-): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TABLE ${quoteIdentifier(table)} (${quoteIdentifier(column)} ${type})`);
-  const appender = await conn.createAppender(table);
-  for (const value of values) {
-    if (value === null) appender.appendNull();
-    else if (type === 'DOUBLE') appender.appendDouble(Number(value));
-    else if (type === 'INTEGER') appender.appendInteger(Number(value));
-    else if (type === 'BOOLEAN') appender.appendBoolean(Boolean(value));
-    else appender.appendVarchar(String(value));
-    appender.endRow();
-  }
-  appender.closeSync();
+export function createColumnTable(conn: DuckDBConnection, table: string, column: string, type: ColumnType, values: readonly Cell[]): Promise<void> {
+  return createTable(conn, table, [[column, type]], values.map((v) => [v]));
 }
 
 export interface SyntheticShape {

@@ -5,11 +5,11 @@
  * row comparison (tolerances, missing values, duplicates, NULL keys, one-sided keys, examples).
  * Distances and rates must match to 1e-9 (absolute below 1, relative above).
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { compareRows, computeDistributionSkew } from '../../../daemon/analysis/skew';
-import { quoteIdentifier, tableRelation } from '../../../daemon/analysis/sql';
+import { tableRelation } from '../../../daemon/analysis/sql';
+import { createTable, memoryDuckDB } from '../../helpers/duckdb';
 import { SkewFeature } from '../../../protocol';
 
 type Cell = number | string | null;
@@ -55,39 +55,16 @@ function expectClose(actual: number | null | undefined, expected: number | null,
   expect(Math.abs((actual as number) - expected), `${where}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
 }
 
-async function table(conn: DuckDBConnection, name: string, columns: Array<[string, 'DOUBLE' | 'VARCHAR']>, rows: Cell[][]): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TABLE ${quoteIdentifier(name)} (${columns.map(([c, t]) => `${quoteIdentifier(c)} ${t}`).join(', ')})`);
-  const appender = await conn.createAppender(name);
-  for (const row of rows) {
-    row.forEach((v, i) => {
-      if (v === null) appender.appendNull();
-      else if (columns[i]![1] === 'DOUBLE') appender.appendDouble(Number(v));
-      else appender.appendVarchar(String(v));
-    });
-    appender.endRow();
-  }
-  appender.closeSync();
-}
-
 describe('skew SQL vs numpy/scipy', () => {
-  let db: DuckDBInstance;
-  let conn: DuckDBConnection;
-  beforeAll(async () => {
-    db = await DuckDBInstance.create(':memory:');
-    conn = await db.connect();
-  });
-  afterAll(() => {
-    conn.closeSync();
-    db.closeSync();
-  });
+  const duck = memoryDuckDB();
 
   test.each(fixture.distribution.map((c) => [c.name, c] as const))('distribution: %s', async (_name, c) => {
     // A hostile column name on purpose: it is quoted everywhere.
     const column = 'va"lue; --';
     const type = c.kind === 'numeric' ? 'DOUBLE' : 'VARCHAR';
-    await table(conn, 'training', [[column, type]], c.training.map((v) => [v]));
-    await table(conn, 'serving', [[column, type]], c.serving.map((v) => [v]));
-    const result = await computeDistributionSkew(conn, { training: tableRelation('training'), serving: tableRelation('serving'), features: [{ name: column, kind: c.kind }] });
+    await createTable(duck.conn, 'training', [[column, type]], c.training.map((v) => [v]));
+    await createTable(duck.conn, 'serving', [[column, type]], c.serving.map((v) => [v]));
+    const result = await computeDistributionSkew(duck.conn, { training: tableRelation('training'), serving: tableRelation('serving'), features: [{ name: column, kind: c.kind }] });
     const f = SkewFeature.parse(result.features[0]);
     const e = c.expected;
     expect(f).toMatchObject({ name: column, mode: 'distribution', kind: c.kind, skew: e.skew, metric: c.kind === 'categorical' ? 'linf' : 'js', threshold: 0.1, n_training: e.n_training, n_serving: e.n_serving });
@@ -103,9 +80,9 @@ describe('skew SQL vs numpy/scipy', () => {
   });
 
   test.each(fixture.rows.map((c) => [c.name, c] as const))('rows: %s', async (_name, c) => {
-    await table(conn, 'training_rows', [['id', 'VARCHAR'], ['x', 'DOUBLE'], ['c', 'VARCHAR']], c.training);
-    await table(conn, 'serving_rows', [['id', 'VARCHAR'], ['x', 'DOUBLE'], ['c', 'VARCHAR']], c.serving);
-    const result = await compareRows(conn, {
+    await createTable(duck.conn, 'training_rows', [['id', 'VARCHAR'], ['x', 'DOUBLE'], ['c', 'VARCHAR']], c.training);
+    await createTable(duck.conn, 'serving_rows', [['id', 'VARCHAR'], ['x', 'DOUBLE'], ['c', 'VARCHAR']], c.serving);
+    const result = await compareRows(duck.conn, {
       mode: 'rows',
       training: { relation: tableRelation('training_rows'), key: 'id' },
       serving: { relation: tableRelation('serving_rows'), key: 'id' },
@@ -134,9 +111,9 @@ describe('skew SQL vs numpy/scipy', () => {
 
   test('the tolerance is configurable: 0.3 absolute hides the 0.25 shifts', async () => {
     const c = fixture.rows[1]!;
-    await table(conn, 'training_rows', [['id', 'VARCHAR'], ['x', 'DOUBLE'], ['c', 'VARCHAR']], c.training);
-    await table(conn, 'serving_rows', [['id', 'VARCHAR'], ['x', 'DOUBLE'], ['c', 'VARCHAR']], c.serving);
-    const result = await compareRows(conn, {
+    await createTable(duck.conn, 'training_rows', [['id', 'VARCHAR'], ['x', 'DOUBLE'], ['c', 'VARCHAR']], c.training);
+    await createTable(duck.conn, 'serving_rows', [['id', 'VARCHAR'], ['x', 'DOUBLE'], ['c', 'VARCHAR']], c.serving);
+    const result = await compareRows(duck.conn, {
       mode: 'rows',
       training: { relation: tableRelation('training_rows'), key: 'id' },
       serving: { relation: tableRelation('serving_rows'), key: 'id' },

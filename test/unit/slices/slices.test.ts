@@ -4,9 +4,8 @@
  * candidate of synthetic tables — sums from one DuckDB GROUPING SETS query — to 1e-9 relative;
  * a planted slice comes first, and random data yields no slice after BH.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import {
   analyseSlices,
   benjaminiHochberg,
@@ -16,6 +15,7 @@ import {
   welchTest,
   type GroupSummary,
 } from '../../../daemon/analysis/slices/index.js';
+import { createTable, memoryDuckDB, rowsOf, type ColumnType } from '../../helpers/duckdb';
 import { SliceReport, type SliceCondition, type SliceLoss } from '../../../protocol';
 
 interface Candidate {
@@ -105,34 +105,12 @@ describe('combinations', () => {
 });
 
 describe('slice candidates in DuckDB = every candidate computed with scipy', () => {
-  let db: DuckDBInstance;
-  let conn: DuckDBConnection;
-  beforeAll(async () => {
-    db = await DuckDBInstance.create(':memory:');
-    conn = await db.connect();
-  });
-  afterAll(() => {
-    conn.closeSync();
-    db.closeSync();
-  });
+  const duck = memoryDuckDB();
 
-  async function load(t: Table): Promise<void> {
+  function load(t: Table): Promise<void> {
     const names = Object.keys(t.columns);
-    const types = names.map((n) => `"${n}" ${t.kinds[n] === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`);
-    await conn.run(`CREATE OR REPLACE TABLE t (${types.join(', ')}, score DOUBLE, label INTEGER)`);
-    const appender = await conn.createAppender('t');
-    for (let i = 0; i < t.score.length; i++) {
-      for (const n of names) {
-        const v = t.columns[n]![i];
-        if (v === null || v === undefined) appender.appendNull();
-        else if (t.kinds[n] === 'numeric') appender.appendDouble(Number(v));
-        else appender.appendVarchar(String(v));
-      }
-      appender.appendDouble(t.score[i]!);
-      appender.appendInteger(t.label[i]!);
-      appender.endRow();
-    }
-    appender.closeSync();
+    const columns: Array<[string, ColumnType]> = [...names.map((n): [string, ColumnType] => [n, t.kinds[n] === 'numeric' ? 'DOUBLE' : 'VARCHAR']), ['score', 'DOUBLE'], ['label', 'INTEGER']];
+    return createTable(duck.conn, 't', columns, rowsOf([...names.map((n) => t.columns[n]!), t.score, t.label]));
   }
 
   const request = (t: Table) => ({
@@ -145,7 +123,7 @@ describe('slice candidates in DuckDB = every candidate computed with scipy', () 
 
   test.each(fixture.tables.map((t) => [t.name, t] as const))('%s', async (_name, t) => {
     await load(t);
-    const analysis = await analyseSlices(conn, request(t));
+    const analysis = await analyseSlices(duck.conn, request(t));
     expect(analysis.n).toBe(t.n);
     expect(analysis.min_rows).toBe(t.min_rows);
     close(analysis.metric_overall!, t.metric_overall, 'overall', 'mean loss');
@@ -168,7 +146,7 @@ describe('slice candidates in DuckDB = every candidate computed with scipy', () 
       expect(c.ci[1]).toBeGreaterThanOrEqual(c.metric);
     }
 
-    const report = SliceReport.parse(await findSlices(conn, { ...request(t), top: 1000 }));
+    const report = SliceReport.parse(await findSlices(duck.conn, { ...request(t), top: 1000 }));
     expect(report.slices.map((s) => key(s.predicates))).toEqual(t.significant.map(key));
     expect(report.candidates).toBe(t.candidates.length);
   });
@@ -176,7 +154,7 @@ describe('slice candidates in DuckDB = every candidate computed with scipy', () 
   test('the planted slice comes first, with a higher error rate than the rest', async () => {
     const t = fixture.tables.find((x) => x.name.startsWith('planted slice, 0/1'))!;
     await load(t);
-    const report = await findSlices(conn, request(t));
+    const report = await findSlices(duck.conn, request(t));
     const top = report.slices[0]!;
     expect(top.predicates).toEqual(expect.arrayContaining([
       { feature: 'region', op: '==', value: 'north' },
@@ -190,19 +168,19 @@ describe('slice candidates in DuckDB = every candidate computed with scipy', () 
   test('random data with no planted slice reports nothing after Benjamini–Hochberg', async () => {
     const t = fixture.tables.find((x) => x.name.startsWith('no planted slice'))!;
     await load(t);
-    const report = await findSlices(conn, request(t));
+    const report = await findSlices(duck.conn, request(t));
     expect(report.candidates).toBeGreaterThan(50);
     expect(report.slices).toEqual([]);
   });
 
   test('falls back to a no-labels mode when no label has arrived', async () => {
-    await conn.run(`CREATE OR REPLACE TABLE u AS SELECT CASE WHEN i % 4 = 0 THEN 'a' ELSE 'b' END AS grp, CASE WHEN i % 4 = 0 THEN 0.9 ELSE 0.1 END + (i % 7) / 100 AS score, NULL::DOUBLE AS label FROM range(400) r(i)`);
-    const report = await findSlices(conn, { relation: 'u', score: 'score', label: 'label', attributes: [{ name: 'grp', kind: 'categorical' }] });
+    await duck.conn.run(`CREATE OR REPLACE TABLE u AS SELECT CASE WHEN i % 4 = 0 THEN 'a' ELSE 'b' END AS grp, CASE WHEN i % 4 = 0 THEN 0.9 ELSE 0.1 END + (i % 7) / 100 AS score, NULL::DOUBLE AS label FROM range(400) r(i)`);
+    const report = await findSlices(duck.conn, { relation: 'u', score: 'score', label: 'label', attributes: [{ name: 'grp', kind: 'categorical' }] });
     expect(report.labels).toBe(false);
     expect(report.loss).toBe('score_shift');
     expect(report.note).toContain('0 labelled');
     expect(report.slices.map((s) => s.predicates[0]!.value).sort()).toEqual(['a', 'b']);
-    const lowConfidence = await findSlices(conn, { relation: 'u', score: 'score', label: null, attributes: [{ name: 'grp', kind: 'categorical' }], loss: 'low_confidence' });
+    const lowConfidence = await findSlices(duck.conn, { relation: 'u', score: 'score', label: null, attributes: [{ name: 'grp', kind: 'categorical' }], loss: 'low_confidence' });
     expect(lowConfidence.loss).toBe('low_confidence');
   });
 });
