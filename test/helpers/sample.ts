@@ -49,3 +49,18 @@ export function demoTrace(): string {
   }
   return trace;
 }
+
+/** The sample's delayed/on-time labels (traffic/labels.parquet) of these flights, by flight id. */
+export async function sampleLabels(ids: string[]): Promise<Array<{ flight_id: string; is_delayed: number }>> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  try {
+    const file = path.join(SAMPLE, 'traffic', 'labels.parquet').replaceAll("'", "''");
+    const list = ids.map((id) => `'${id.replaceAll("'", "''")}'`).join(', ');
+    const rows = (await c.runAndReadAll(`SELECT flight_id, is_delayed FROM read_parquet('${file}') WHERE flight_id IN (${list}) ORDER BY flight_id`)).getRowObjectsJS();
+    return rows.map((r) => ({ flight_id: String(r.flight_id), is_delayed: Number(r.is_delayed) }));
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}

@@ -2,18 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBody, type FeatureRecord, type ServerMessage } from '../../../protocol';
 import { MODEL_V1, startDaemon, type RunningDaemon } from '../../helpers/daemon';
 import { FEATURES, queryTrace, sampleRecords } from '../../helpers/sample';
-import { call, openSocket, waitFor, type RawResponse, type TestSocket } from '../../helpers/wire';
+import { call, openSocket, waitFor, type TestSocket } from '../../helpers/wire';
+import { expectRefused } from '../../helpers/refused';
 
 const MAX_BODY = 64 * 1024;
 
-/** Asserts a typed refusal: status, `{ error: { code, message, path } }`. */
-function expectRefused(res: RawResponse, status: number, code: string, path?: (string | number)[]): void {
-  expect(res.status, res.text).toBe(status);
-  const body = ErrorBody.parse(res.json);
-  expect(body.error.code, res.text).toBe(code);
-  expect(body.error.message.length).toBeGreaterThan(10);
-  if (path) expect(body.error.path).toEqual(path);
-}
 
 describe('daemon: every malformed request is refused with a typed error and changes nothing', () => {
   let d: RunningDaemon;

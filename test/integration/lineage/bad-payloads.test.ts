@@ -1,9 +1,10 @@
 /** Every malformed run, flag or trace query is refused with a typed error and changes nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorBody, RunResponse } from '../../../protocol';
+import { RunResponse } from '../../../protocol';
 import { startDaemon, type RunningDaemon } from '../../helpers/daemon';
 import { queryTrace } from '../../helpers/sample';
-import { call, openSocket, type RawResponse, type TestSocket } from '../../helpers/wire';
+import { call, openSocket, type TestSocket } from '../../helpers/wire';
+import { expectRefused } from '../../helpers/refused';
 
 const H = 'a'.repeat(64);
 const good = {
@@ -14,13 +15,6 @@ const good = {
   outputs: [{ name: 'model.onnx', kind: 'model', content_hash: 'b'.repeat(64) }],
 };
 
-function expectRefused(res: RawResponse, status: number, code: string, path?: (string | number)[]): void {
-  expect(res.status, res.text).toBe(status);
-  const body = ErrorBody.parse(res.json);
-  expect(body.error.code, res.text).toBe(code);
-  expect(body.error.message.length).toBeGreaterThan(10);
-  if (path) expect(body.error.path).toEqual(path);
-}
 
 describe('lineage: bad payloads are refused with typed errors and change nothing', () => {
   let d: RunningDaemon;

@@ -6,14 +6,13 @@
  * arrive late (only up to mid-June); the training table as baseline `train-v1`; drift and slices
  * saved as findings.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { sampleLabels } from '../../helpers/sample';
 import path from 'node:path';
 import { MODEL_V2, SAMPLE, startDaemon, type RunningDaemon } from '../../helpers/daemon';
 import { makePipelineRepo, runPipeline } from '../../helpers/lineage';
 import { loadRequests, servedFeatures } from '../skew/sample-traffic';
 
 export const BASELINE_FILE = path.join(SAMPLE, 'baselines', 'train-v1.parquet');
-const LABELS_FILE = path.join(SAMPLE, 'traffic', 'labels.parquet');
 /** Labels arrive late: none yet for flights from this day on. */
 export const LABELS_UNTIL = '2001-06-16';
 
@@ -52,7 +51,7 @@ export async function buildSampleTrace(opts: { requests?: number; dir?: string }
     }
     const flightIds = raws.map((r) => r.flight_id);
     const late = new Set(raws.filter((r) => r.date >= LABELS_UNTIL).map((r) => r.flight_id));
-    const labels = (await readLabels(flightIds)).filter((l) => !late.has(l.flight_id));
+    const labels = (await sampleLabels(flightIds)).filter((l) => !late.has(l.flight_id));
     for (let i = 0; i < labels.length; i += 5000) {
       await daemon.client.logLabels({ source: 'ops-delays', labels: labels.slice(i, i + 5000).map((l) => ({ join_key: l.flight_id, value: l.is_delayed })) });
     }
@@ -62,18 +61,5 @@ export async function buildSampleTrace(opts: { requests?: number; dir?: string }
   } catch (err) {
     await daemon.stop();
     throw err;
-  }
-}
-
-async function readLabels(ids: string[]): Promise<Array<{ flight_id: string; is_delayed: number }>> {
-  const db = await DuckDBInstance.create(':memory:');
-  const c = await db.connect();
-  try {
-    const list = ids.map((id) => `'${id.replaceAll("'", "''")}'`).join(', ');
-    const rows = (await c.runAndReadAll(`SELECT flight_id, is_delayed FROM read_parquet('${LABELS_FILE.replaceAll("'", "''")}') WHERE flight_id IN (${list}) ORDER BY flight_id`)).getRowObjectsJS();
-    return rows.map((r) => ({ flight_id: String(r.flight_id), is_delayed: Number(r.is_delayed) }));
-  } finally {
-    c.closeSync();
-    db.closeSync();
   }
 }

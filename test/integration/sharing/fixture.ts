@@ -13,10 +13,9 @@ import { replaceFindings } from '../../../daemon/findings/findings-store';
 import { TraceStore } from '../../../daemon/store/trace-store';
 import { MODEL_V1, SAMPLE, startDaemon } from '../../helpers/daemon';
 import { loadRequests, servedFeatures } from '../skew/sample-traffic';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { sampleLabels } from '../../helpers/sample';
 
 export const BASELINE_FILE = path.join(SAMPLE, 'baselines', 'train-v1.parquet');
-const LABELS_FILE = path.join(SAMPLE, 'traffic', 'labels.parquet');
 const AGENTS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
@@ -65,7 +64,7 @@ export async function buildSharingTrace(dir: string, requests = 1500): Promise<S
       modelId = res.model.id;
     }
     flightIds = raws.map((r) => r.flight_id);
-    const labels = await readLabels(flightIds);
+    const labels = await sampleLabels(flightIds);
     await daemon.client.logLabels({ source: 'ops-delays', labels: labels.map((l) => ({ join_key: l.flight_id, value: l.is_delayed })) });
     await daemon.client.request('POST', '/v1/baselines', { name: 'train-v1', file: BASELINE_FILE, replace: true });
     await daemon.client.request('POST', '/v1/drift', { baseline: 'train-v1', window: { model: 'flights-delay' }, save: true });
@@ -87,17 +86,4 @@ export async function buildSharingTrace(dir: string, requests = 1500): Promise<S
     store.close();
   }
   return { trace: daemon.trace, flightIds, requests: flightIds.length, modelId, exampleKeys };
-}
-
-async function readLabels(ids: string[]): Promise<Array<{ flight_id: string; is_delayed: number }>> {
-  const db = await DuckDBInstance.create(':memory:');
-  const c = await db.connect();
-  try {
-    const list = ids.map((id) => `'${id.replaceAll("'", "''")}'`).join(', ');
-    const rows = (await c.runAndReadAll(`SELECT flight_id, is_delayed FROM read_parquet('${LABELS_FILE.replaceAll("'", "''")}') WHERE flight_id IN (${list}) ORDER BY flight_id`)).getRowObjectsJS();
-    return rows.map((r) => ({ flight_id: String(r.flight_id), is_delayed: Number(r.is_delayed) }));
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
 }
