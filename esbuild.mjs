@@ -7,7 +7,7 @@
 // `$esbuild-watch` problem matcher (connor4312.esbuild-problem-matchers) and the one
 // declared in .vscode/tasks.json understand.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -62,8 +62,18 @@ configs.push({ ...common, entryPoints: ['samples/flights/scripts/serving-feature
 if (existsSync('extension/main.ts')) {
   configs.push({ ...common, entryPoints: ['extension/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals });
 }
+// Webviews get `zod` as webviews/shared/zod-lite.ts (named imports of zod classic): `z` of the
+// package is a namespace esbuild cannot shake, which put all of zod's locales and JSON Schema code
+// into every panel. The shim's own `zod` import resolves to the package as usual.
+const zodLite = existsSync('webviews/shared/zod-lite.ts') ? realpathSync('webviews/shared/zod-lite.ts') : '';
+const zodLitePlugin = {
+  name: 'zod-lite',
+  setup(build) {
+    build.onResolve({ filter: /^zod$/ }, (args) => (realpathSync(args.importer) === zodLite ? undefined : { path: zodLite }));
+  },
+};
 if (webviewEntries.length > 0) {
-  configs.push({ ...common, entryPoints: webviewEntries, outdir: 'dist/webviews', platform: 'browser', format: 'iife', target: 'es2022' });
+  configs.push({ ...common, plugins: [...common.plugins, ...(zodLite ? [zodLitePlugin] : [])], entryPoints: webviewEntries, outdir: 'dist/webviews', platform: 'browser', format: 'iife', target: 'es2022' });
 }
 
 mkdirSync('dist', { recursive: true });

@@ -1,29 +1,10 @@
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { Launcher } from './daemon/launch';
+import { cliResult, CommandNotAvailable, helpShowsCommand, type CliResult } from './cli-result';
 import type { Log } from './log';
 
-/** The CLI of this version has no such command (`sightline eval` before the engine landed, …). */
-export class CommandNotAvailable extends Error {
-  constructor(readonly command: string) {
-    super(`\`sightline ${command}\` is not available in this version of Sightline`);
-  }
-}
-
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number | null, readonly stderr: string) {
-    super(message);
-  }
-}
-
-export interface CliResult<T> {
-  /** Parsed `--json` output. */
-  json: T;
-  /** Exit code 1: a declared gate failed (the output is still a full result). */
-  gateFailed: boolean;
-}
-
-const UNKNOWN_COMMAND = /unknown command '([^']+)'/;
+export { CliError, CommandNotAvailable, type CliResult } from './cli-result';
 
 /**
  * Runs `sightline <command> … --json` (the bundled CLI, with the daemon's SIGHTLINE_HOME so it
@@ -44,7 +25,7 @@ export class SightlineCli {
     const cached = this.known.get(command);
     if (cached !== undefined) return cached;
     const { code, stdout } = await this.exec(['help', command]);
-    const ok = code === 0 && stdout.includes(`Usage: sightline ${command}`);
+    const ok = helpShowsCommand(command, code, stdout);
     this.known.set(command, ok);
     this.log.debug(`cli: \`sightline ${command}\` ${ok ? 'is available' : 'is not available'}`);
     return ok;
@@ -55,20 +36,12 @@ export class SightlineCli {
     return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       const { code, stdout, stderr, cancelled } = await this.exec([...args, '--json'], cwd, token, (line) => progress.report({ message: line.slice(0, 120) }));
       if (cancelled) throw new vscode.CancellationError();
-      const unknown = UNKNOWN_COMMAND.exec(stderr);
-      if (unknown) {
-        this.known.set(unknown[1]!, false);
-        throw new CommandNotAvailable(unknown[1]!);
+      const result = cliResult<T>(args[0] ?? '', code, stdout, stderr);
+      if (result instanceof CommandNotAvailable) {
+        this.known.set(result.command, false);
+        throw result;
       }
-      let json: T | undefined;
-      try {
-        json = stdout.trim() ? (JSON.parse(stdout) as T) : undefined;
-      } catch {
-        json = undefined;
-      }
-      if ((code === 0 || code === 1) && json !== undefined) return { json, gateFailed: code === 1 };
-      const last = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' · ');
-      throw new CliError(last || `sightline ${args[0]} exited with code ${code}`, code, stderr);
+      return result;
     }));
   }
 

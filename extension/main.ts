@@ -15,7 +15,7 @@ import { createLog } from './log';
 import { LanguageClientFollower } from './lsp/follow';
 import { loadPanels } from './panel-api';
 import { createPanelHost } from './panel-host';
-import { DAEMON_SETTINGS, LSP_SETTINGS, readSettings } from './settings';
+import { DAEMON_SETTINGS, LSP_SETTINGS, settingsFrom, type Settings } from './settings';
 import { StatusBar } from './status-bar';
 import { FindingsTree } from './views/findings-tree';
 import { ModelsTree } from './views/models-tree';
@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): SightlineApi {
   const serverLog = vscode.window.createOutputChannel('Sightline Language Server', { log: true });
   context.subscriptions.push(serverLog);
   const bundledScript = context.asAbsolutePath(path.join('dist', 'sightline.js'));
-  const workspace = () => findWorkspace(readSettings(rootUri()));
+  const workspace = () => findWorkspace(fileFolders(), readSettings(rootUri()));
   const first = workspace();
   for (const p of first.problems) log.warn(p);
   /** A trace file opened read-only with "Open Trace File" (undefined: the workspace's own trace). */
@@ -196,6 +196,15 @@ export async function deactivate(): Promise<void> {
 
 function rootUri(): vscode.Uri | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+/** The workspace folders on disk, in order (a remote or virtual folder has no sightline.json we can read). */
+function fileFolders(): string[] {
+  return vscode.workspace.workspaceFolders?.filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath) ?? [];
+}
+
+function readSettings(scope?: vscode.Uri): Settings {
+  return settingsFrom(vscode.workspace.getConfiguration('sightline', scope));
 }
 
 function watchConfigFile(onChange: () => void): vscode.Disposable {

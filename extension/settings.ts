@@ -1,9 +1,7 @@
-import * as vscode from 'vscode';
-
 /**
- * Typed access to the `sightline.*` settings declared in package.json. Daemon path, arguments
- * and attach target are machine(-overridable) settings and restricted in untrusted workspaces
- * (VS Code then ignores workspace values for them).
+ * Typed access to the `sightline.*` settings declared in package.json (pure: main.ts hands in
+ * VS Code's configuration). Daemon path, arguments and attach target are machine(-overridable)
+ * settings and restricted in untrusted workspaces (VS Code then ignores workspace values for them).
  */
 export interface Settings {
   /** Trace file, relative to the workspace root; '' = sightline.json `trace`, else `.sightline/trace.duckdb`. */
@@ -19,17 +17,28 @@ export interface Settings {
   inlayHints: boolean;
 }
 
-export function readSettings(scope?: vscode.Uri): Settings {
-  const c = vscode.workspace.getConfiguration('sightline', scope);
+/** What `settingsFrom` reads: VS Code's `WorkspaceConfiguration` of the `sightline` section, or a test's stand-in. */
+export interface SettingsSource {
+  get<T>(key: string, defaultValue: T): T;
+  get<T>(key: string): T | undefined;
+}
+
+/** The settings, checked (strings trimmed, non-string arguments dropped, unknown providers to `cpu`). */
+export function settingsFrom(c: SettingsSource): Settings {
   const args = c.get<unknown>('daemon.args');
+  const provider = c.get<string>('daemon.provider', 'cpu');
+  const str = (key: string): string => {
+    const v = c.get<unknown>(key, '');
+    return typeof v === 'string' ? v.trim() : '';
+  };
   return {
-    trace: c.get<string>('trace', '').trim(),
-    daemonPath: c.get<string>('daemon.path', '').trim(),
+    trace: str('trace'),
+    daemonPath: str('daemon.path'),
     daemonArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [],
-    attach: c.get<string>('daemon.attach', '').trim(),
-    provider: c.get<Settings['provider']>('daemon.provider', 'cpu'),
-    autoStart: c.get<boolean>('daemon.autoStart', true),
-    inlayHints: c.get<boolean>('inlayHints', false),
+    attach: str('daemon.attach'),
+    provider: provider === 'webgpu' || provider === 'cuda' ? provider : 'cpu',
+    autoStart: c.get<boolean>('daemon.autoStart', true) !== false,
+    inlayHints: c.get<boolean>('inlayHints', false) === true,
   };
 }
 

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { DaemonState, DaemonSupervisor } from './daemon/supervisor';
 import type { LanguageClientHost } from './lsp/client';
 import { formatRate, PredictionRate } from './prediction-rate';
+import { describeState } from './status-text';
 
 /**
  * The status bar item: daemon connection state in theme colours (error and warning backgrounds),
@@ -40,36 +41,13 @@ export class StatusBar implements vscode.Disposable {
 
   render(force = false): void {
     const state = this.supervisor.state;
-    const { text, label, background } = this.describe(state);
+    const { text, label, background } = describeState(state, state.kind === 'connected' ? this.rate.perSecond(Date.now()) : 0, Date.now());
     if (!force && text === this.lastText && this.item.tooltip) return;
     this.lastText = text;
     this.item.text = text;
     this.item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
     this.item.accessibilityInformation = { label, role: 'button' };
     this.item.tooltip = this.tooltip(state, label);
-  }
-
-  private describe(state: DaemonState): { text: string; label: string; background?: string } {
-    switch (state.kind) {
-      case 'idle':
-        return { text: '$(circle-slash) Sightline', label: `Sightline: not running (${state.reason})` };
-      case 'starting':
-        // A restart after a crash is still recovery: keep the warning colour until connected.
-        return state.attempt > 1
-          ? { text: '$(sync~spin) Sightline: restarting', label: 'Sightline: reconnecting', background: 'statusBarItem.warningBackground' }
-          : { text: '$(sync~spin) Sightline', label: 'Sightline: starting' };
-      case 'reconnecting': {
-        const s = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000));
-        return { text: `$(sync~spin) Sightline: reconnecting${s > 0 ? ` in ${s}s` : ''}`, label: 'Sightline: reconnecting', background: 'statusBarItem.warningBackground' };
-      }
-      case 'failed':
-        return { text: '$(error) Sightline', label: 'Sightline: daemon failed', background: 'statusBarItem.errorBackground' };
-      case 'connected': {
-        const rate = this.rate.perSecond(Date.now());
-        const icon = state.session.readOnly ? '$(lock)' : '$(pulse)';
-        return { text: `${icon} Sightline${rate > 0 ? ` ${formatRate(rate)}/s` : ''}`, label: `Sightline: connected${state.session.readOnly ? ' (read-only)' : ''}` };
-      }
-    }
   }
 
   private tooltip(state: DaemonState, label: string): vscode.MarkdownString {

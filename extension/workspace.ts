@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as vscode from 'vscode';
 import type { Settings } from './settings';
 
 /** What the extension knows about the Sightline workspace: its root and what sightline.json says. */
@@ -22,11 +21,13 @@ export interface SightlineWorkspace {
 export const CONFIG_FILE = 'sightline.json';
 export const DEFAULT_TRACE = path.join('.sightline', 'trace.duckdb');
 
-/** Reads sightline.json of the first folder that has one (a cheap, synchronous read of one small file). */
-export function findWorkspace(settings: Settings): SightlineWorkspace {
-  const folders = vscode.workspace.workspaceFolders?.filter((f) => f.uri.scheme === 'file') ?? [];
-  const withConfig = folders.find((f) => existsSync(path.join(f.uri.fsPath, CONFIG_FILE)));
-  const root = (withConfig ?? folders[0])?.uri.fsPath;
+/**
+ * Reads sightline.json of the first workspace folder that has one (a cheap, synchronous read of
+ * one small file). `folders`: the workspace folders on disk (`file:` URIs' paths), in order.
+ */
+export function findWorkspace(folders: readonly string[], settings: Settings): SightlineWorkspace {
+  const withConfig = folders.find((f) => existsSync(path.join(f, CONFIG_FILE)));
+  const root = withConfig ?? folders[0];
   const ws: SightlineWorkspace = { root, configured: false, models: [], trace: undefined, problems: [], config: {} };
   if (!root) return ws;
   if (withConfig) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CompareReport } from './compare';
 import { TraceResult } from './lineage';
 import {
   BaselinesResult, DriftDistribution, DriftDistributionQuery, DriftQueryResult, DriftTimeline, DriftTimelineQuery,
@@ -103,8 +104,11 @@ export const DriftArgs = z.object({ feature: z.string().max(200).optional(), bas
 export const SlicesArgs = z.object({ feature: z.string().max(200).optional() });
 export const LineageArgs = z.object({ target: z.string().min(1).max(1000) });
 export const PredictionsArgs = z.object({ filter: PredictionFilters.optional() });
-/** A stored run (by id), or a report handed over directly (e.g. a replay that just finished). */
-export const CompareArgs = z.union([z.object({ runId: z.string().min(1).max(200) }), z.object({ report: ReplayReport })]);
+/**
+ * A stored run (by id), or a report handed over directly: a replay/eval that just finished
+ * (ReplayReport), or a comparison of two model versions on logged traffic (CompareReport).
+ */
+export const CompareArgs = z.union([z.object({ runId: z.string().min(1).max(200) }), z.object({ report: ReplayReport }), z.object({ report: CompareReport })]);
 export const PANEL_ARGS = { drift: DriftArgs, slices: SlicesArgs, lineage: LineageArgs, predictions: PredictionsArgs, compare: CompareArgs } as const;
 export type PanelArgs = { [K in PanelKind]: z.infer<(typeof PANEL_ARGS)[K]> };
 
@@ -171,7 +175,8 @@ export const PredictionDetailRequest = ipcRequest('predictions/detail', z.object
 
 // ── replay / eval compare ────────────────────────────────────────────────────
 
-export const CompareReportRequest = ipcRequest('compare/report', z.object({ runId: z.string().min(1).max(200) }), z.object({ run: RunSummary.nullable(), report: ReplayReport }));
+/** The report a stored run holds: replay/eval (ReplayReport) or a model comparison (CompareReport, kind `compare`). */
+export const CompareReportRequest = ipcRequest('compare/report', z.object({ runId: z.string().min(1).max(200) }), z.object({ run: RunSummary.nullable(), report: z.union([ReplayReport, CompareReport]) }));
 export const CompareRunsRequest = ipcRequest('compare/runs', z.object({}), RunsResult);
 
 // ── per-panel protocols ──────────────────────────────────────────────────────

@@ -9,6 +9,7 @@ import {
   OpenSlicesCommand, PredictionDetailRequest, PredictionsPageRequest, ReadyCommand, SlicesReportRequest,
   type PanelArgs, type PanelKind,
 } from '../../protocol/webview';
+import { CompareReport } from '../../protocol/compare';
 import { ReplayReport } from '../../protocol/replay';
 import type { DriftQueryResult, RunResult } from '../../protocol/queries';
 import { onCommand, onRequest, PanelError, type CommandHandler, type PanelHandlers, type PanelLog, type RequestHandler } from './controller';
@@ -72,9 +73,11 @@ function requestHandlers(kind: PanelKind, s: PanelServices): RequestHandler[] {
       return [
         onRequest(CompareReportRequest, async (p) => {
           const { run } = await s.query<RunResult>('run', { id: p.runId });
-          const report = ReplayReport.safeParse(run.results);
+          // A model comparison (`sightline compare --save`, kind compare) or a replay/eval run.
+          const report = run.kind === 'compare' ? CompareReport.safeParse(run.results) : ReplayReport.safeParse(run.results);
           if (!report.success) {
-            throw new PanelError('not_a_report', `run ${p.runId} (${run.kind}, ${run.status ?? 'no status'}) holds no replay/eval report yet${run.results === null ? '' : `: ${report.error.issues[0]?.path.join('.')}: ${report.error.issues[0]?.message}`}`);
+            const what = run.kind === 'compare' ? 'model comparison' : 'replay/eval';
+            throw new PanelError('not_a_report', `run ${p.runId} (${run.kind}, ${run.status ?? 'no status'}) holds no ${what} report yet${run.results === null ? '' : `: ${report.error.issues[0]?.path.join('.')}: ${report.error.issues[0]?.message}`}`);
           }
           const { results: _results, gates: _gates, ...summary } = run;
           return { run: summary, report: report.data };

@@ -223,6 +223,9 @@ function panelTitle(kind: PanelKind, args: unknown): string {
     case 'slices': return 'Failing Slices';
     case 'lineage': return a.target ? `Lineage: ${a.target.length > 14 ? `${a.target.slice(0, 13)}…` : a.target}` : 'Lineage';
     case 'predictions': return 'Predictions';
-    case 'compare': return a.runId ? `Compare: ${a.runId}` : 'Replay Compare';
+    case 'compare': {
+      const kind = (args as { report?: { kind?: unknown } } | undefined)?.report?.kind;
+      return a.runId ? `Compare: ${a.runId}` : kind === 'compare' ? 'Model Comparison' : kind === 'eval' ? 'Evaluation' : 'Replay Compare';
+    }
   }
 }

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
 
 /**
  * The end-to-end harness: the packaged .vsix installed into a real VS Code (code-server 4.139.1 =
@@ -56,7 +57,7 @@ export interface CodeServer {
 }
 
 /** Installs the .vsix into a fresh extensions folder and starts code-server on a free loopback port. */
-export async function startCodeServer(dir: string, vsix: string, workspace: string, opts: { restricted?: boolean } = {}): Promise<CodeServer> {
+export async function startCodeServer(dir: string, vsix: string, workspace: string, opts: { restricted?: boolean; settings?: Record<string, unknown>; moreVsix?: string[] } = {}): Promise<CodeServer> {
   const userDataDir = path.join(dir, 'user-data');
   const extensionsDir = path.join(dir, 'extensions');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
@@ -76,10 +77,15 @@ export async function startCodeServer(dir: string, vsix: string, workspace: stri
     // Restricted Mode without the startup prompt: the workspace simply stays untrusted.
     'security.workspace.trust.enabled': opts.restricted === true,
     'security.workspace.trust.startupPrompt': 'never',
+    ...opts.settings,
   }, null, 2));
   const env = { ...process.env, PATH: `${NODE24_BIN}${path.delimiter}${process.env.PATH ?? ''}` };
   const install = spawnSync(CODE_SERVER, ['--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], { env, encoding: 'utf8', timeout: 120_000 });
   if (install.status !== 0 || !/successfully installed/i.test(install.stdout)) throw new Error(`installing ${vsix} failed:\n${install.stdout}\n${install.stderr}`);
+  for (const more of opts.moreVsix ?? []) {
+    const r = spawnSync(CODE_SERVER, ['--install-extension', more, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], { env, encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0 || !/successfully installed/i.test(r.stdout)) throw new Error(`installing ${more} failed:\n${r.stdout}\n${r.stderr}`);
+  }
   const port = await freePort();
   const child = spawn(CODE_SERVER, [
     '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
@@ -112,6 +118,9 @@ export async function startCodeServer(dir: string, vsix: string, workspace: stri
 }
 
 export async function launchBrowser(): Promise<Browser> {
+  // Loaded from node_modules at run time (not bundled): test/bench/extension-bench.ts (an esbuild
+  // bundle) uses this harness too, and playwright-core finds its own files next to itself.
+  const { chromium } = createRequire(path.join(ROOT, 'package.json'))('playwright-core') as typeof import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],

@@ -7,8 +7,9 @@
  * `acquireVsCodeApi` is replaced, by `window.__sightlineHost` (webviews/shared/messaging.ts).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PANEL_PROTOCOLS, type HostMessage, type PanelArgs, type PanelKind } from '../../protocol/webview';
 import { PanelController } from '../../extension/panels/controller';
 import { panelHandlers, type PanelServices } from '../../extension/panels/handlers';
@@ -22,6 +23,9 @@ export const SCREENSHOTS = path.join(ROOT, 'test-results', 'webviews');
 const DIST = path.join(ROOT, 'dist', 'webviews');
 
 export async function launchBrowser(): Promise<Browser> {
+  // Loaded from node_modules at run time (not bundled): the benchmarks (esbuild bundles of
+  // test/bench) use this harness too, and playwright-core finds its own files next to itself.
+  const { chromium } = createRequire(path.join(ROOT, 'package.json'))('playwright-core') as typeof import('playwright-core');
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -74,6 +78,10 @@ export interface OpenOptions<K extends PanelKind> {
   /** State handed back by "VS Code" (what the page saved before a reload). */
   state?: unknown;
   viewport?: { width: number; height: number };
+  /** A script run in the page before anything else (the benchmark's paint observers). */
+  initScript?: string;
+  /** Where the bundles are served from (default dist/webviews; the benchmark serves a production build). */
+  distDir?: string;
 }
 
 export async function openPanel<K extends PanelKind>(browser: Browser, o: OpenOptions<K>): Promise<PanelPage> {
@@ -160,7 +168,7 @@ export async function openPanel<K extends PanelKind>(browser: Browser, o: OpenOp
       return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
     }
     const m = /^\/dist\/webviews\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
-    const file = m ? path.join(DIST, m[1]!) : null;
+    const file = m ? path.join(o.distDir ?? DIST, m[1]!) : null;
     if (file && existsSync(file)) {
       const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : file.endsWith('.map') ? 'application/json' : 'application/octet-stream';
       return route.fulfill({ status: 200, contentType: type, body: readFileSync(file) });
@@ -173,6 +181,7 @@ export async function openPanel<K extends PanelKind>(browser: Browser, o: OpenOp
     return route.abort();
   });
 
+  if (o.initScript) await page.addInitScript(o.initScript);
   await page.goto(`${ORIGIN}/index.html`);
 
   const settle = async (): Promise<void> => {

@@ -1,17 +1,23 @@
 /**
- * Replay / eval compare: a ReplayReport (protocol/replay.ts) — gates, overall metric deltas with
- * their intervals, per-slice deltas and slice regressions, flipped predictions (rate and sample),
- * output differences, latency p50/p95/p99 per model, drift of the candidate's predictions against
- * the baseline's, label sanity and the environment. From a stored run (`runId`) or a report
- * handed over directly; the slice table's sort survives a reload.
+ * The compare view, for two kinds of report:
+ * - Replay / eval: a ReplayReport (protocol/replay.ts) — gates, overall metric deltas with their
+ *   intervals, per-slice deltas and slice regressions, flipped predictions (rate and sample),
+ *   output differences, latency p50/p95/p99 per model, drift of the candidate's predictions
+ *   against the baseline's, label sanity and the environment.
+ * - Compare Models: a CompareReport (protocol/compare.ts, `sightline compare`) — two model versions
+ *   on logged live traffic (A/B, canary, shadow): the two groups, each metric with both values and
+ *   their 95 % intervals, the difference B − A with its interval, the test used, its statistic and
+ *   p-value, the power analysis (rows per group needed to see the minimum effect) and the verdict.
+ * From a stored run (`runId`) or a report handed over directly; the slice table's sort survives a reload.
  */
 import '../shared/zod-jitless';
 import '../shared/styles.css';
-import type { MetricDelta, ReplayReport, SliceComparison } from '../../protocol/replay';
+import type { CompareMetric, CompareReport, CompareVerdict } from '../../protocol/compare';
+import type { GateResult, MetricDelta, ReplayReport, SliceComparison } from '../../protocol/replay';
 import type { RunSummary } from '../../protocol/queries';
 import { ArgsChangedCommand, CompareArgs, CompareReportRequest, CompareRunsRequest, DaemonEventNotification, OpenPredictionsCommand } from '../../protocol/webview';
 import { ChartSlot, groupedBars, overlaidBars } from '../shared/charts';
-import { h, replace } from '../shared/dom';
+import { h, replace, svg } from '../shared/dom';
 import * as fmt from '../shared/format';
 import { facts, field, section, select, startPanel, verdictBadge, type PageParts } from '../shared/page';
 import { dataTable, type Column, type SortState } from '../shared/table';
@@ -21,7 +27,7 @@ interface Ui {
 }
 
 let ui: Ui = {};
-let args: { runId: string } | { report: ReplayReport } | null = null;
+let args: { runId: string } | { report: ReplayReport | CompareReport } | null = null;
 const latencyChart = new ChartSlot('Latency percentiles per model', groupedBars([], [], 'ms'), 'chart small');
 const driftChart = new ChartSlot('Candidate vs baseline score distribution', overlaidBars([], [], [], { ref: 'baseline', cur: 'candidate' }, ''), 'chart small');
 
@@ -45,7 +51,7 @@ async function load(p: PageParts): Promise<void> {
   p.clearError();
   p.setBusy(true);
   try {
-    let report: ReplayReport;
+    let report: ReplayReport | CompareReport;
     let run: RunSummary | null = null;
     const runs = await p.messenger.request(CompareRunsRequest, {}).catch(() => ({ runs: [] as RunSummary[] }));
     renderToolbar(p, runs.runs);
@@ -57,7 +63,8 @@ async function load(p: PageParts): Promise<void> {
     if ('report' in args) report = args.report;
     else ({ report, run } = await p.messenger.request(CompareReportRequest, { runId: args.runId }));
     save();
-    render(p, report, run);
+    if (report.kind === 'compare') renderModels(p, report, run);
+    else render(p, report, run);
   } catch (err) {
     p.showError(err, 'Compare');
   } finally {
@@ -82,7 +89,13 @@ function modelName(m: { name: string; version: string } | null): string {
   return m ? `${m.name}@${m.version}` : '–';
 }
 
+function setTitle(p: PageParts, title: string): void {
+  const h1 = p.header.querySelector('h1');
+  if (h1) h1.textContent = title;
+}
+
 function render(p: PageParts, r: ReplayReport, run: RunSummary | null): void {
+  setTitle(p, r.kind === 'eval' ? 'Evaluation' : 'Replay compare');
   const failed = r.gates.filter((g) => !g.passed).length;
   p.setStatus(`${r.kind} ${r.run_id} · ${fmt.time(r.started)} → ${fmt.time(r.ended)} · ${fmt.count(r.traffic.rows)} rows from ${r.traffic.source}${r.traffic.window ? ` (${r.traffic.window})` : ''}${run?.status ? ` · ${run.status}` : ''}`);
   const headline = section(r.baseline ? `${modelName(r.candidate)} vs ${modelName(r.baseline)}` : `Evaluation of ${modelName(r.candidate)}`, 'summary',
@@ -96,17 +109,7 @@ function render(p: PageParts, r: ReplayReport, run: RunSummary | null): void {
     r.warnings.length ? h('ul', {}, r.warnings.map((w) => h('li', { className: 'bad-text' }, w))) : null,
   );
 
-  const gates = section('Gates', 'gates', dataTable({
-    caption: 'Gates',
-    columns: [
-      { key: 'expr', label: 'Gate', render: (g) => h('code', {}, g.expr) },
-      { key: 'value', label: 'Value', numeric: true, render: (g) => fmt.num(g.value, 4) },
-      { key: 'passed', label: 'Result', render: (g) => [verdictBadge(!g.passed, 'fail', 'pass'), g.message ? h('span', { className: 'muted' }, ` ${g.message}`) : null] },
-    ],
-    rows: r.gates,
-    rowLabel: (g) => `${g.expr}: ${g.passed ? 'passed' : 'failed'}, value ${fmt.num(g.value, 4)}`,
-    empty: 'No gates declared.',
-  }).element);
+  const gates = gatesSection(r.gates);
 
   const overall = section(`Metrics on ${fmt.count(r.overall.n)} labelled rows`, 'overall', deltaTable(r.overall.deltas, 'Overall metrics'));
 
@@ -268,3 +271,165 @@ function sliceTable(p: PageParts, r: ReplayReport): HTMLElement {
   return holder;
 }
 
+
+function gatesSection(gates: GateResult[]): HTMLElement {
+  return section('Gates', 'gates', dataTable({
+    caption: 'Gates',
+    columns: [
+      { key: 'expr', label: 'Gate', render: (g) => h('code', {}, g.expr) },
+      { key: 'value', label: 'Value', numeric: true, render: (g) => fmt.num(g.value, 4) },
+      { key: 'passed', label: 'Result', render: (g) => [verdictBadge(!g.passed, 'fail', 'pass'), g.message ? h('span', { className: 'muted' }, ` ${g.message}`) : null] },
+    ],
+    rows: gates,
+    rowLabel: (g) => `${g.expr}: ${g.passed ? 'passed' : 'failed'}, value ${fmt.num(g.value, 4)}`,
+    empty: 'No gates declared.',
+  }).element);
+}
+
+// ── Compare Models (CompareReport) ───────────────────────────────────────────
+
+const VERDICT: Record<CompareVerdict, { text: string; tone: 'good' | 'bad' | 'warn' | 'neutral' }> = {
+  better: { text: 'B better', tone: 'good' },
+  worse: { text: 'B worse', tone: 'bad' },
+  different: { text: 'different', tone: 'warn' },
+  no_difference: { text: 'no difference', tone: 'neutral' },
+  not_enough_data: { text: 'not enough data', tone: 'warn' },
+};
+
+const DESIGN: Record<CompareReport['design'], string> = {
+  ab: 'A/B split (both served)',
+  canary: 'canary (B served to a share of traffic)',
+  shadow: 'shadow (B scored the same requests, not served)',
+};
+
+function verdictOf(v: CompareVerdict): HTMLElement {
+  const { text, tone } = VERDICT[v];
+  return h('span', { className: `badge verdict ${tone}`, 'data-verdict': v }, text);
+}
+
+/** A metric's value in its units: shares as percentages, means and medians as numbers. */
+function value(m: CompareMetric, x: number | null | undefined): string {
+  return m.kind === 'rate' ? fmt.pct(x, 2) : fmt.num(x, 4);
+}
+
+/** A difference B − A: percentage points for shares. */
+function difference(m: CompareMetric, x: number | null | undefined): string {
+  if (x === null || x === undefined) return '–';
+  if (m.kind !== 'rate') return fmt.signed(x, 4);
+  const pp = fmt.signed(x * 100, 2);
+  return `${pp} pp`;
+}
+
+function interval(m: CompareMetric, ci: readonly [number, number] | null, diff = false): string {
+  if (!ci) return '–';
+  const f = diff ? (x: number) => difference(m, x) : (x: number) => value(m, x);
+  return `[${f(ci[0])}, ${f(ci[1])}]`;
+}
+
+/** Statistic name of the test (z, t or U). */
+function statisticName(m: CompareMetric): string {
+  if (/mann|whitney|\bU\b/i.test(m.test)) return 'U';
+  if (/\bt\b|t-test|welch/i.test(m.test)) return 't';
+  if (/\bz\b|z-test|proportion/i.test(m.test)) return 'z';
+  return 'stat.';
+}
+
+function directionMark(m: CompareMetric): string {
+  return m.direction === 'higher' ? ' ↑' : m.direction === 'lower' ? ' ↓' : '';
+}
+
+/** Whether the rows of both groups reach what the power analysis asks for (null: no analysis). */
+function powered(m: CompareMetric): boolean | null {
+  return m.required_per_group === null ? null : Math.min(m.n_a, m.n_b) >= m.required_per_group;
+}
+
+/** The difference and its interval on an axis centred on zero (dashed line: no difference). */
+function differenceBar(m: CompareMetric): SVGElement | null {
+  if (m.difference === null && !m.ci) return null;
+  const W = 120;
+  const H = 14;
+  const span = Math.max(Math.abs(m.ci?.[0] ?? 0), Math.abs(m.ci?.[1] ?? 0), Math.abs(m.difference ?? 0), 1e-12) * 1.1;
+  const x = (v: number): number => 2 + ((v + span) / (2 * span)) * (W - 4);
+  return svg('svg', { className: 'interval', width: W, height: H, viewBox: `0 0 ${W} ${H}`, 'aria-hidden': 'true' },
+    svg('line', { className: 'axis', x1: 0, x2: W, y1: H / 2, y2: H / 2 }),
+    m.ci ? svg('rect', { className: 'range', x: x(m.ci[0]), y: 3, width: Math.max(1, x(m.ci[1]) - x(m.ci[0])), height: H - 6, rx: 2 }) : null,
+    m.difference === null ? null : svg('circle', { className: 'point', cx: x(m.difference), cy: H / 2, r: 3 }),
+    svg('line', { className: 'overall', x1: x(0), x2: x(0), y1: 0, y2: H }),
+  );
+}
+
+function renderModels(p: PageParts, r: CompareReport, run: RunSummary | null): void {
+  setTitle(p, 'Compare models');
+  const primary = r.metrics[0];
+  const failed = r.gates.filter((g) => !g.passed).length;
+  p.setStatus(`${r.run_id ? `compare ${r.run_id} · ` : ''}${r.window} · ${DESIGN[r.design]}${run?.status ? ` · ${run.status}` : ''}`);
+
+  const headline = section(`${r.b.model} (B) vs ${r.a.model} (A)`, 'summary',
+    h('div', { className: 'summary-line' },
+      verdictOf(r.verdict),
+      primary ? h('span', {}, `on ${primary.metric}: ${difference(primary, primary.difference)} (B − A)`) : null,
+      primary?.p_value !== undefined && primary?.p_value !== null ? h('span', {}, `p = ${fmt.pValue(primary.p_value)}`) : null,
+      r.gates.length ? h('span', { className: `badge ${r.passed ? 'good' : 'bad'}` }, r.passed ? 'gates passed' : `${failed} gate${failed === 1 ? '' : 's'} failed`) : null,
+    ),
+    h('p', { className: 'verdict-summary' }, r.summary),
+    r.warnings.length ? h('ul', { className: 'warnings' }, r.warnings.map((w) => h('li', { className: 'bad-text' }, w))) : null,
+  );
+
+  const groups = section('Groups', 'groups', dataTable({
+    caption: 'The two model versions and the logged traffic each is compared on',
+    columns: [
+      { key: 'group', label: 'Group', render: (g) => h('strong', {}, g.group) },
+      { key: 'model', label: 'Model', render: (g) => h('span', { className: 'mono' }, g.model) },
+      { key: 'source', label: 'Source', render: (g) => g.source },
+      { key: 'rows', label: 'Predictions', numeric: true, render: (g) => fmt.count(g.rows) },
+      { key: 'labelled', label: 'Labelled', numeric: true, render: (g) => `${fmt.count(g.labelled)} (${fmt.pct(g.rows ? g.labelled / g.rows : null)})` },
+    ],
+    rows: [{ group: 'A (current)', ...r.a }, { group: 'B (candidate)', ...r.b }],
+    rowLabel: (g) => `${g.group}: ${g.model}, ${g.source}, ${fmt.count(g.rows)} predictions, ${fmt.count(g.labelled)} labelled`,
+  }).element,
+  facts([
+    ['design', DESIGN[r.design]],
+    ['window', r.window],
+    ['significance level α', String(r.alpha)],
+    ['power', fmt.pct(r.power, 0)],
+    ['threshold', r.threshold === null ? '–' : fmt.num(r.threshold, 4)],
+    ['trace', h('span', { className: 'mono' }, r.trace)],
+  ]));
+
+  const metrics = section(`Metrics (${r.metrics.length})`, 'metrics', dataTable({
+    caption: 'Each metric in both groups with its 95 % interval, and the difference B − A with its 95 % interval (dashed line: no difference)',
+    columns: [
+      { key: 'metric', label: 'Metric', render: (m) => [m.metric, h('span', { className: 'muted' }, directionMark(m))], title: '↑ higher is better, ↓ lower is better, no arrow: any change is only "different"' },
+      { key: 'a', label: 'A', numeric: true, render: (m) => value(m, m.a) },
+      { key: 'ci_a', label: 'A 95 % CI', numeric: true, render: (m) => interval(m, m.ci_a) },
+      { key: 'b', label: 'B', numeric: true, render: (m) => value(m, m.b) },
+      { key: 'ci_b', label: 'B 95 % CI', numeric: true, render: (m) => interval(m, m.ci_b) },
+      { key: 'diff', label: 'B − A', numeric: true, render: (m) => h('span', { className: m.verdict === 'worse' ? 'delta-bad' : m.verdict === 'better' ? 'delta-good' : null }, difference(m, m.difference)) },
+      { key: 'ci', label: '95 % CI of B − A', numeric: true, render: (m) => h('span', { className: 'ci-cell' }, differenceBar(m), h('span', { className: 'mono' }, m.kind === 'ordinal' && !m.ci ? 'none (median shift)' : interval(m, m.ci, true))) },
+      { key: 'verdict', label: 'Verdict', render: (m) => verdictOf(m.verdict) },
+    ],
+    rows: r.metrics,
+    rowLabel: (m) => `${m.metric}: A ${value(m, m.a)}, B ${value(m, m.b)}, difference ${difference(m, m.difference)}, interval ${interval(m, m.ci, true)}, ${VERDICT[m.verdict].text}`,
+    empty: 'No metric could be computed on this traffic.',
+  }).element);
+
+  const tests = section('Tests and power', 'tests', dataTable({
+    caption: `Test of B against A per metric, two-sided at α = ${r.alpha}; the power analysis gives the rows per group needed to detect the minimum effect with ${fmt.pct(r.power, 0)} power`,
+    columns: [
+      { key: 'metric', label: 'Metric', render: (m) => m.metric },
+      { key: 'test', label: 'Test', render: (m) => m.test },
+      { key: 'stat', label: 'Statistic', numeric: true, render: (m) => (m.statistic === null ? '–' : `${statisticName(m)} = ${fmt.num(m.statistic, 3)}${m.df !== undefined && m.df !== null ? ` (df ${fmt.num(m.df, 1)})` : ''}`) },
+      { key: 'p', label: 'p-value', numeric: true, render: (m) => h('span', { className: m.p_value !== null && m.p_value < r.alpha ? 'significant' : null }, fmt.pValue(m.p_value)) },
+      { key: 'effect', label: 'P(B > A)', numeric: true, render: (m) => (m.effect === undefined || m.effect === null ? '–' : fmt.num(m.effect, 3)), title: 'Ordinal metrics: the common-language effect size, U / (n_A·n_B)' },
+      { key: 'n', label: 'n A / n B', numeric: true, render: (m) => `${fmt.count(m.n_a)} / ${fmt.count(m.n_b)}` },
+      { key: 'min', label: 'Min. effect', numeric: true, render: (m) => (m.min_effect === null ? '–' : m.kind === 'rate' ? `${fmt.num(m.min_effect * 100, 3)} pp` : fmt.num(m.min_effect, 4)) },
+      { key: 'req', label: 'Needed per group', numeric: true, render: (m) => { const ok = powered(m); return m.required_per_group === null ? '–' : h('span', { className: ok ? null : 'bad-text' }, fmt.count(m.required_per_group), ok === false ? h('span', { className: 'muted' }, ` (${fmt.count(m.required_per_group - Math.min(m.n_a, m.n_b))} short)`) : null); } },
+      { key: 'message', label: 'Verdict', render: (m) => [verdictOf(m.verdict), h('span', { className: 'muted' }, ` ${m.message}`)] },
+    ],
+    rows: r.metrics,
+    rowLabel: (m) => `${m.metric}: ${m.test}, p ${fmt.pValue(m.p_value)}, needs ${fmt.count(m.required_per_group)} per group, ${m.message}`,
+    empty: 'No metric could be computed on this traffic.',
+  }).element);
+
+  replace(p.body, headline, h('div', { className: 'grid-2' }, groups, r.gates.length ? gatesSection(r.gates) : null), metrics, tests);
+}
