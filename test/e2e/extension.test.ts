@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, FrameLocator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,9 +46,13 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
     console.log(`packaged ${path.relative(ROOT, vsix.file)}: ${(vsix.bytes / 1024 / 1024).toFixed(1)} MB`);
     const prepared = prepareWorkspace(dir);
     workspace = prepared.workspace;
-    // A teammate's trace file in the workspace (the Traces view lists it; it opens read-only).
+    // A teammate's trace in the workspace, as teammates share them: `sightline export` of the
+    // trace with join keys redacted to keyed hashes (the Traces view lists it; it opens read-only).
     mkdirSync(path.join(workspace, 'shared'));
-    cpSync(prepared.trace, path.join(workspace, 'shared', 'teammate.duckdb'));
+    const shared = spawnSync(process.execPath, [CLI, 'export', prepared.trace, '--out', path.join(workspace, 'shared', 'teammate.duckdb'), '--sample', '0.5', '--redact', 'join_key=hash', '--json'], {
+      encoding: 'utf8', env: { ...process.env, SIGHTLINE_HOME: path.join(dir, 'export-home'), SIGHTLINE_HASH_KEY: 'a-teammates-key-of-32-bytes-long' },
+    });
+    if (shared.status !== 0) throw new Error(`sightline export failed (${shared.status}): ${shared.stderr}`);
     cs = await startCodeServer(dir, vsix.file, workspace);
     browser = await launchBrowser();
     wb = await Workbench.open(browser, cs);
