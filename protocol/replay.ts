@@ -359,7 +359,7 @@ export const RunOptions = z.object({
   batch_size: z.number().int().min(1).max(1_048_576).default(4096),
   /** Calls in flight at once when latency is measured. */
   concurrency: z.number().int().min(1).max(256).default(1),
-  /** onnxruntime intra-op threads per session (default: onnxruntime's, one per core). */
+  /** onnxruntime intra-op threads per session (default: one fewer than the cores, at least 1 — two sessions and the JS thread share the machine). */
   threads: z.number().int().min(1).max(1024).optional(),
   inter_op_threads: z.number().int().min(1).max(1024).optional(),
   provider: ExecutionProvider.optional(),

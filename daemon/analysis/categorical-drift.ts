@@ -68,25 +68,25 @@ export function categoricalMetrics(
 
 /**
  * The one query behind `categoricalDrift`: row totals, and the per-category counts of both
- * sides as two aligned lists (ordered by category so results are reproducible).
+ * sides as two aligned lists (ordered by category so results are reproducible). One pass over
+ * each relation, nothing materialised: the missing values are the NULL group of the same
+ * count, so the row totals come from the same GROUP BY.
  */
 export function categoricalDriftSql(reference: string, current: string, feature: string): string {
   const value = featureValueSql(feature, 'categorical');
   return `WITH
-  ref_all AS MATERIALIZED (SELECT ${value} AS category FROM ${reference} AS reference_rows),
-  cur_all AS MATERIALIZED (SELECT ${value} AS category FROM ${current} AS current_rows),
-  category_counts AS (
-    SELECT category, count(*) FILTER (WHERE from_ref) AS ref_count, count(*) FILTER (WHERE NOT from_ref) AS cur_count
+  category_counts AS MATERIALIZED (
+    SELECT category, count(from_ref) AS ref_count, count(*) - count(from_ref) AS cur_count
     FROM (
-      SELECT category, TRUE AS from_ref FROM ref_all WHERE category IS NOT NULL
+      SELECT ${value} AS category, TRUE AS from_ref FROM ${reference} AS reference_rows
       UNION ALL
-      SELECT category, FALSE AS from_ref FROM cur_all WHERE category IS NOT NULL
+      SELECT ${value} AS category, NULL AS from_ref FROM ${current} AS current_rows
     ) AS pooled
     GROUP BY category
   )
 SELECT
-  (SELECT count(*) FROM ref_all) AS rows_ref,
-  (SELECT count(*) FROM cur_all) AS rows_cur,
-  (SELECT list(ref_count ORDER BY category) FROM category_counts) AS ref_counts,
-  (SELECT list(cur_count ORDER BY category) FROM category_counts) AS cur_counts`;
+  (SELECT coalesce(sum(ref_count), 0) FROM category_counts) AS rows_ref,
+  (SELECT coalesce(sum(cur_count), 0) FROM category_counts) AS rows_cur,
+  (SELECT list(ref_count ORDER BY category) FROM category_counts WHERE category IS NOT NULL) AS ref_counts,
+  (SELECT list(cur_count ORDER BY category) FROM category_counts WHERE category IS NOT NULL) AS cur_counts`;
 }

@@ -1,12 +1,13 @@
 /**
  * Drift of current data against reference data, feature by feature, pushed into DuckDB:
- * one query per feature (numeric-drift.ts, categorical-drift.ts); JavaScript loops only over
+ * one query per feature (numeric-drift.ts, categorical-drift.ts), after one scan of the
+ * reference that tells how to sort each numeric feature; JavaScript loops only over
  * features, bins and categories. The result is the `DriftReport` of drift-schema.ts.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { categoricalDrift, type CategoricalDriftResult } from './categorical-drift.js';
 import type { DriftReport, FeatureDrift } from './drift-schema.js';
-import { numericDrift, type NumericDriftResult, type SampleCounts } from './numeric-drift.js';
+import { cdfStrategies, numericDrift, type NumericDriftResult, type SampleCounts } from './numeric-drift.js';
 import {
   decideDrift,
   DEFAULT_THRESHOLDS,
@@ -42,13 +43,16 @@ export interface DriftRequest {
 export async function computeDrift(conn: DuckDBConnection, request: DriftRequest): Promise<DriftReport> {
   const options: VerdictOptions = { ...DEFAULT_VERDICT_OPTIONS, ...request.options };
   const ranked: Array<{ entry: FeatureDrift; severity: number }> = [];
+  // How each numeric feature's CDF is built, from one cheap scan of each relation for all of them.
+  const numeric = request.features.filter((f) => f.kind === 'numeric').map((f) => f.name);
+  const strategies = await cdfStrategies(conn, request.reference, numeric);
   // Sequential on purpose: DuckDB already uses every core inside each query.
   for (const feature of request.features) {
     const thresholds = withDefaults(feature.thresholds);
     const { reference, current } = request;
     const entry =
       feature.kind === 'numeric'
-        ? numericEntry(feature.name, await numericDrift(conn, reference, current, feature.name), thresholds, options)
+        ? numericEntry(feature.name, await numericDrift(conn, reference, current, feature.name, strategies.get(feature.name)), thresholds, options)
         : categoricalEntry(
             feature.name,
             await categoricalDrift(conn, reference, current, feature.name),

@@ -1,9 +1,10 @@
 /**
- * Drift metrics of one numeric feature, from a single DuckDB query.
+ * Drift metrics of one numeric feature, from a single DuckDB query (after a cheap scan that
+ * picks how the pooled CDF is built, `cdfStrategies`).
  *
  * The query reads the feature's column of both relations once each (materialised, so an
  * expensive relation such as a view over a join is not evaluated several times), sorts the
- * pooled values once, and returns one row: row and value counts, std(R), the decile edges of
+ * pooled values (or their distinct values) once, and returns one row: row and value counts, std(R), the decile edges of
  * R, per-bin counts of both samples, the KS statistic and the Wasserstein distance.
  * JavaScript then derives the p-value, the bin proportions, PSI and Jensen–Shannon from those
  * ≤ 35 numbers.
@@ -13,7 +14,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { binCounts, binIndexSql, decileEdgesSql, decileIndexSql, edgeRowSql } from './binning.js';
-import { cdfDistanceAggregatesSql, LAST_OF_TIES, pooledCdfSql } from './cdf-distance.js';
+import { cdfDistanceAggregatesSql, distinctCdfSql, pooledCdfSql } from './cdf-distance.js';
 import { jensenShannonDistance, populationStabilityIndex, proportions } from './divergence.js';
 import { ksPValue } from './kolmogorov.js';
 import { readRow, toNullableNumber, toNumber, toNumberList } from './rows.js';
@@ -45,13 +46,29 @@ export interface NumericDriftResult extends SampleCounts {
   metrics: NumericMetricValues | null;
 }
 
+/**
+ * How the pooled CDF is built (cdf-distance.ts): `rows` sorts every value, `distinct` groups
+ * equal values first. Both give the same numbers; the choice is only about speed.
+ */
+export type CdfStrategy = 'rows' | 'distinct';
+
+/**
+ * Grouping pays when values repeat a lot: at most DISTINCT_SHARE distinct values per value of
+ * the reference sample (a HyperLogLog estimate).
+ * Measured on 2 cores at 4 M rows: continuous data grouped first takes 2× the row stream;
+ * 100 distinct values grouped take a tenth of it.
+ */
+export const DISTINCT_SHARE = 0.25;
+
 export async function numericDrift(
   conn: DuckDBConnection,
   reference: string,
   current: string,
   feature: string,
+  strategy?: CdfStrategy,
 ): Promise<NumericDriftResult> {
-  const row = await readRow(conn, numericDriftSql(reference, current, feature));
+  const chosen = strategy ?? (await cdfStrategies(conn, reference, [feature])).get(feature) ?? 'rows';
+  const row = await readRow(conn, numericDriftSql(reference, current, feature, chosen));
   const counts: SampleCounts = {
     rows_ref: toNumber(row.rows_ref),
     rows_cur: toNumber(row.rows_cur),
@@ -82,6 +99,35 @@ export async function numericDrift(
 }
 
 /**
+ * The CDF strategy of each numeric feature, from one cheap scan of the reference relation for
+ * all of them (HyperLogLog distinct counts and value counts). The reference alone decides: a
+ * feature whose reference values repeat is a discrete one (codes, counts, rounded amounts), and
+ * scanning it costs a quarter of scanning both sides at 1 M vs 3 M rows. Only a speed hint:
+ * both strategies give the same numbers, and a change of the data between this scan and the
+ * metrics query changes nothing in them.
+ */
+export async function cdfStrategies(
+  conn: DuckDBConnection,
+  reference: string,
+  features: readonly string[],
+): Promise<Map<string, CdfStrategy>> {
+  const strategies = new Map<string, CdfStrategy>();
+  if (features.length === 0) return strategies;
+  const aggregates = features
+    .map((f, i) => {
+      const value = featureValueSql(f, 'numeric');
+      return `approx_count_distinct(${value}) AS d${i}, count(${value}) AS n${i}`;
+    })
+    .join(', ');
+  const row = await readRow(conn, `SELECT ${aggregates} FROM ${reference} AS reference_rows`);
+  features.forEach((f, i) => {
+    const values = toNumber(row[`n${i}`]);
+    strategies.set(f, values > 0 && toNumber(row[`d${i}`]) <= DISTINCT_SHARE * values ? 'distinct' : 'rows');
+  });
+  return strategies;
+}
+
+/**
  * wasserstein / std(R) with the sample std (ddof = 1). A reference without spread (std 0, or
  * a single value whose std is undefined) is a point mass: 0 when the current sample equals it
  * (W = 0), else +∞.
@@ -93,46 +139,77 @@ export function normalisedWasserstein(wasserstein: number, stdRef: number | null
 
 /**
  * The one query behind `numericDrift` (exported for tests and EXPLAIN). Its CTEs, in order:
- * both columns read once (materialised), the finite values, the sample sizes, the pooled
- * sorted stream with running counts (cdf-distance.ts), the decile positions, order statistics
- * and edges of R and the per-bin counts of both samples (binning.ts), and the KS and
- * Wasserstein aggregates over the stream.
+ * both columns read once (materialised, so an expensive relation such as a view over a join is
+ * not evaluated several times), the finite values, sample sizes and std(R), the decile ranks
+ * of R, the pooled CDF stream (cdf-distance.ts; the one sort of the query) aggregated in a
+ * single pass into the KS and Wasserstein distances and the order statistics around each
+ * decile, the decile edges interpolated from those (binning.ts), and the per-bin counts of
+ * both samples (a plain scan of each column).
  */
-export function numericDriftSql(reference: string, current: string, feature: string): string {
+export function numericDriftSql(reference: string, current: string, feature: string, strategy: CdfStrategy = 'rows'): string {
   const value = featureValueSql(feature, 'numeric');
+  // The order statistics of R around each decile, read off the CDF stream in the pass that
+  // computes the distances. Row stream: the reference row whose running count is the rank
+  // (an equality join against ≤ 18 ranks, at most one match per row, so no row is repeated).
+  // Distinct stream (small): the value whose reference ranks (ref_upto − ref_count, ref_upto]
+  // hold the rank, by a range join on the materialised stream.
+  // Bin counts: a plain scan of both columns (row stream), or the distinct values weighted by
+  // their counts (distinct stream, a few rows).
+  const rows = strategy === 'rows';
+  const summary = rows
+    ? `SELECT ${cdfDistanceAggregatesSql()},
+        list({'rank': needed.rank, 'v': cdf.v}) FILTER (WHERE needed.rank IS NOT NULL) AS order_stats
+      FROM cdf CROSS JOIN sizes
+      LEFT JOIN needed_ranks AS needed ON needed.rank = (CASE WHEN cdf.ref_count > 0 THEN cdf.ref_upto END)`
+    : `SELECT ${cdfDistanceAggregatesSql()} FROM cdf, sizes`;
+  const orderStats = rows
+    ? `SELECT stat.rank AS rank, stat.v AS v FROM (SELECT unnest(order_stats) AS stat FROM summary) AS unnested`
+    : `SELECT needed.rank AS rank, cdf.v AS v FROM cdf
+      JOIN needed_ranks AS needed ON needed.rank > cdf.ref_upto - cdf.ref_count AND needed.rank <= cdf.ref_upto
+      WHERE cdf.ref_count > 0`;
   return `WITH
   ref_all AS MATERIALIZED (SELECT ${value} AS v FROM ${reference} AS reference_rows),
   cur_all AS MATERIALIZED (SELECT ${value} AS v FROM ${current} AS current_rows),
-  ref AS (SELECT v FROM ref_all WHERE v IS NOT NULL),
-  cur AS (SELECT v FROM cur_all WHERE v IS NOT NULL),
-  sizes AS (SELECT (SELECT count(*) FROM ref) AS n, (SELECT count(*) FROM cur) AS m),
-  pooled_cdf AS MATERIALIZED (${pooledCdfSql()}),
-  decile_index AS (${decileIndexSql()}),
-  order_stats AS (
-    SELECT ref_upto AS rank, v FROM pooled_cdf
-    WHERE from_ref AND ref_upto IN (SELECT lo_rank FROM decile_index UNION SELECT hi_rank FROM decile_index)
+  ref AS NOT MATERIALIZED (SELECT v FROM ref_all WHERE v IS NOT NULL),
+  cur AS NOT MATERIALIZED (SELECT v FROM cur_all WHERE v IS NOT NULL),
+  sizes AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM ref_all) AS rows_ref, (SELECT count(*) FROM cur_all) AS rows_cur,
+      (SELECT count(*) FROM ref) AS n, (SELECT count(*) FROM cur) AS m, (SELECT stddev_samp(v) FROM ref) AS std_ref
   ),
+  decile_index AS MATERIALIZED (${decileIndexSql()}),
+  needed_ranks AS MATERIALIZED (SELECT lo_rank AS rank FROM decile_index UNION SELECT hi_rank FROM decile_index),
+  cdf AS ${rows ? 'NOT MATERIALIZED' : 'MATERIALIZED'} (${rows ? pooledCdfSql() : distinctCdfSql()}),
+  summary AS MATERIALIZED (${summary}),
+  order_stats AS MATERIALIZED (${orderStats}),
   decile_edges AS (${decileEdgesSql()}),
-  edge_row AS (${edgeRowSql()}),
-  bin_counts AS (
-    SELECT bin, count(from_ref) AS ref_count, count(*) - count(from_ref) AS cur_count
-    FROM (SELECT ${binIndexSql()} AS bin, from_ref FROM pooled_cdf, edge_row) AS binned
-    GROUP BY bin
-  ),
-  distance AS (
-    SELECT ${cdfDistanceAggregatesSql()} FROM pooled_cdf, sizes WHERE ${LAST_OF_TIES}
-  )
+  edge_row AS MATERIALIZED (${edgeRowSql()}),
+  bin_counts AS (${rows ? rowBinCountsSql() : distinctBinCountsSql()})
 SELECT
-  (SELECT count(*) FROM ref_all) AS rows_ref,
-  (SELECT count(*) FROM cur_all) AS rows_cur,
+  sizes.rows_ref,
+  sizes.rows_cur,
   sizes.n AS n_ref,
   sizes.m AS n_cur,
-  (SELECT stddev_samp(v) FROM ref) AS std_ref,
+  sizes.std_ref,
   edge_row.edges,
   (SELECT list(bin ORDER BY bin) FROM bin_counts) AS bins,
   (SELECT list(ref_count ORDER BY bin) FROM bin_counts) AS ref_bin_counts,
   (SELECT list(cur_count ORDER BY bin) FROM bin_counts) AS cur_bin_counts,
-  distance.ks_statistic,
-  distance.wasserstein
-FROM sizes, edge_row, distance`;
+  summary.ks_statistic,
+  summary.wasserstein
+FROM sizes, edge_row, summary`;
+}
+
+function rowBinCountsSql(): string {
+  return `SELECT bin, count(from_ref) AS ref_count, count(*) - count(from_ref) AS cur_count
+    FROM (
+      SELECT ${binIndexSql()} AS bin, from_ref
+      FROM (SELECT v, TRUE AS from_ref FROM ref UNION ALL SELECT v, NULL FROM cur) AS pooled, edge_row
+    ) AS binned
+    GROUP BY bin`;
+}
+
+function distinctBinCountsSql(): string {
+  return `SELECT bin, sum(ref_count) AS ref_count, sum(all_count - ref_count) AS cur_count
+    FROM (SELECT ${binIndexSql()} AS bin, ref_count, all_count FROM cdf, edge_row) AS binned
+    GROUP BY bin`;
 }

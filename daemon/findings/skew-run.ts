@@ -408,7 +408,10 @@ export async function runTransform(
   const out = openSync(file, 'w');
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, stdio: ['pipe', out, 'pipe'], env: process.env, windowsHide: true });
+    // `node …` runs on the Node that runs the daemon: an editor may start the daemon with its own
+    // Node (VS Code's, with ELECTRON_RUN_AS_NODE in the environment), and `node` need not be on PATH.
+    const exe = argv[0] === 'node' ? process.execPath : argv[0]!;
+    child = spawn(exe, argv.slice(1), { cwd: opts.cwd, stdio: ['pipe', out, 'pipe'], env: process.env, windowsHide: true });
   } finally {
     closeSync(out);
   }

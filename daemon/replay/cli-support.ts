@@ -77,7 +77,7 @@ export function runOptionFlags(cmd: Command): Command {
     .option('--limit <n>', 'only the first N rows')
     .option('--batch-size <n>', 'rows per inference call in the bulk pass', '4096')
     .option('--concurrency <n>', 'calls in flight while latency is measured', '1')
-    .option('--threads <n>', 'onnxruntime intra-op threads per session (default: onnxruntime\'s)')
+    .option('--threads <n>', 'onnxruntime intra-op threads per session (default: one fewer than the cores, at least 1)')
     .option('--inter-threads <n>', 'onnxruntime inter-op threads per session')
     .option('--provider <name>', `execution provider: ${ExecutionProvider.options.join(' | ')} (falls back to cpu, recorded in the run)`)
     .option('--latency-rows <n>', 'rows used to measure latency (0: skip)', '1000')

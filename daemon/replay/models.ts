@@ -5,6 +5,7 @@
  * primary output (probability or value) and the predicted class come back as typed columns.
  */
 import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { SightlineError, type EvaluationTask, type ExecutionProvider } from '../../protocol';
@@ -32,6 +33,18 @@ export function resolveModelPath(ref: string, engine: Engine | null, cwd = proce
     }
   }
   throw new SightlineError('bad_file', `model ${ref}: no such .onnx file${engine ? ' and no loaded model of that name' : ''} (${abs})`);
+}
+
+/**
+ * Intra-op threads of a run's sessions when the request names none: one fewer than the cores,
+ * at least one. onnxruntime's own default (a pool as wide as the machine, per session, whose
+ * threads spin-wait between operators) fights the rest of a run for the cores: the JavaScript
+ * thread that converts every batch and calls the session, DuckDB's threads that stream the next
+ * batch, and the other model's pool. On a 2-core machine that made the bulk pass 2–3× slower than
+ * one thread per session, for raw onnxruntime-node as much as for a replay (test/bench/replay-bench.ts).
+ */
+export function defaultRunThreads(cores = os.availableParallelism()): number {
+  return Math.max(1, cores - 1);
 }
 
 export function openRunRegistry(opts: RunModelOptions): ModelRegistry {

@@ -29,7 +29,7 @@ import {
   type AnalysisContext, type SliceTestResult,
 } from './analysis';
 import { prepareInput, type PreparedInput } from './input';
-import { openRunRegistry, outputPlan, resolveModelPath, taskOf } from './models';
+import { defaultRunThreads, openRunRegistry, outputPlan, resolveModelPath, taskOf } from './models';
 import { labelSanity, referencePositiveRate } from './sanity';
 import { dictionaries, dropDictionaries, measureLatency, scoreAll, type Dictionaries, type ScoredModel } from './score';
 import { createIds, finishRun, insertRun, logReplayPredictions } from './store';
@@ -68,6 +68,9 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
   const candidatePath = resolveModelPath(candidateRef, engine);
   const ws = openWorkspace(req.workspace ? path.resolve(req.workspace) : findWorkspaceRoot(candidatePath));
   const warnings: string[] = [];
+  // The threads every session of the run gets (reported as run): the request's, else a default
+  // that leaves a core to reading and converting the rows (models.ts).
+  const intraOpThreads = req.threads ?? defaultRunThreads();
 
   let conn: DuckDBConnection | null = null;
   let registry: ModelRegistry | null = null;
@@ -110,7 +113,7 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
 
     // Models.
     progress('loading', 0, baselinePath ? 2 : 1);
-    registry = openRunRegistry({ provider: req.provider ?? engine.options.provider, ...(req.threads ? { intraOpThreads: req.threads } : {}), ...(req.inter_op_threads ? { interOpThreads: req.inter_op_threads } : {}) });
+    registry = openRunRegistry({ provider: req.provider ?? engine.options.provider, intraOpThreads, ...(req.inter_op_threads ? { interOpThreads: req.inter_op_threads } : {}) });
     const baseline = baselinePath ? await registry.load(baselinePath) : null;
     const candidate = await registry.load(candidatePath);
     if (baseline && baseline.id === candidate.id) warnings.push(`the candidate and the baseline are the same file (${candidate.id.slice(0, 12)}): every difference is nondeterminism`);
@@ -175,7 +178,7 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
       for (const [i, m] of models.entries()) {
         const stats = await measureLatency(conn, m, input.features, {
           rows: req.latency_rows, batch: req.latency_batch, concurrency: req.concurrency, role: m.prefix === 'b' ? 'baseline' : 'candidate',
-          intraOpThreads: req.threads ?? null, interOpThreads: req.inter_op_threads ?? null,
+          intraOpThreads, interOpThreads: req.inter_op_threads ?? null,
         });
         if (stats) latency.push(stats);
         progress('latency', i + 1, models.length);
@@ -267,7 +270,7 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
         cpus: os.cpus().length || null,
-        intra_op_threads: req.threads ?? null,
+        intra_op_threads: intraOpThreads,
         inter_op_threads: req.inter_op_threads ?? null,
         concurrency: req.concurrency,
         batch_size: req.batch_size,

@@ -3,8 +3,9 @@
  * and the per-call latency of each model under a given concurrency.
  *
  * Bulk pass: DuckDB streams the feature columns chunk by chunk; chunks are gathered into batches
- * of `batchSize` rows; every model runs each batch (the models concurrently, onnxruntime working
- * off the JavaScript thread) while the next batch is read and converted, `inFlight` batches deep.
+ * of `batchSize` rows; every model runs each batch, one after the other (onnxruntime-node runs a
+ * session on the JavaScript thread, with its intra-op pool) while DuckDB's threads stream the next
+ * batch, `inFlight` batches deep.
  * Scores land in typed arrays and then in the temporary table `sl_scores` (one column pair per
  * model) through DuckDB's appender — JavaScript touches each value once.
  *

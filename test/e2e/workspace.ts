@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { demoTrace } from '../helpers/sample';
 
@@ -18,6 +18,11 @@ export function prepareWorkspace(parent: string): { workspace: string; trace: st
     recursive: true,
     filter: (src) => !/[/\\](\.work|\.sightline|__pycache__)([/\\]|$)/.test(path.relative(SAMPLE, src) ? `/${path.relative(SAMPLE, src)}` : ''),
   });
+  // The sample's transform (raw request → served features) is the repository's build of its serving
+  // code, named relative to samples/flights; the copy lives elsewhere, so it names the build directly.
+  const config = path.join(workspace, 'sightline.json');
+  const settings = JSON.parse(readFileSync(config, 'utf8')) as { transform?: string };
+  if (settings.transform) writeFileSync(config, JSON.stringify({ ...settings, transform: `node ${path.join(ROOT, 'dist', 'samples', 'serving-features.js')}` }, null, 2));
   const trace = path.join(workspace, '.sightline', 'trace.duckdb');
   mkdirSync(path.dirname(trace), { recursive: true });
   cpSync(demo, trace);
