@@ -1,7 +1,7 @@
 import { SightlineError } from '../../protocol';
 import type { LoadedModel, RowOutput } from '../runtime/registry';
 import type { ConvertedBatch } from '../runtime/tensors';
-import type { PredictionRow } from '../store/prediction-writer';
+import { perRow, type PredictionBatch } from '../store/prediction-batch';
 import { SeededRandom, streamSeed } from './random';
 import { describeFault, faultLabel, type ChaosFault } from './spec';
 
@@ -174,12 +174,21 @@ export class ChaosRequest {
     }
   }
 
-  /** Writes the marks into the rows about to be logged. */
-  mark(rows: PredictionRow[]): void {
-    for (let i = 0; i < rows.length; i++) {
+  /** The `chaos` value of each of `rows` rows (null: untouched), or null when no row was touched. */
+  marks(rows: number): (string | null)[] | null {
+    if (this.requestMarks.length === 0 && this.rowMarks.length === 0) return null;
+    const out: (string | null)[] = new Array(rows);
+    for (let i = 0; i < rows; i++) {
       const labels = [...this.requestMarks, ...(this.rowMarks[i] ?? [])];
-      if (labels.length > 0) rows[i]!.values.set(CHAOS_COLUMN, labels.join(';'));
+      out[i] = labels.length > 0 ? labels.join(';') : null;
     }
+    return out;
+  }
+
+  /** Writes the marks into the batch about to be logged. */
+  mark(batch: PredictionBatch): void {
+    const marks = this.marks(batch.rows);
+    if (marks) batch.columns.set(CHAOS_COLUMN, perRow(marks));
   }
 
   private markRow(i: number, label: string): void {

@@ -4,8 +4,9 @@ import { SightlineError } from '../../protocol';
 import type { LoadedModel, ModelRegistry, RowOutput } from '../runtime/registry';
 import { rawToFeeds, validateRecords, type ConvertedBatch } from '../runtime/tensors';
 import type { Hub } from '../server/hub';
-import { parseUuid, uuidText, uuidv7 } from '../store/ids';
-import type { LabelRow, PredictionRow, PredictionWriter } from '../store/prediction-writer';
+import { fillUuidv7, parseUuid, setUuidWords, uuidWordsText, uuidv7 } from '../store/ids';
+import { batchIdText, batchValue, constant, newBatch, perRow, type BatchColumn, type PredictionBatch } from '../store/prediction-batch';
+import type { LabelRow, PredictionWriter } from '../store/prediction-writer';
 import type { TraceStore } from '../store/trace-store';
 
 export interface PredictorOptions {
@@ -81,18 +82,23 @@ export class Predictor {
     const latencyMs = performance.now() - t0;
     model.predictions += results.length;
     const shadow = batch ? this.registry.shadowFor(model) : undefined;
-    const ids: string[] = [];
+    let ids: string[];
     if (this.options.logging) {
-      const rows = this.toRows(model, 'served', requestId, results, batch, req.join_keys, req.attributes, req.raw ?? req.records, latencyMs, ids, req.times);
-      chaos?.mark(rows);
+      const logged = this.toBatch(model, 'served', requestId, results, batch, req.join_keys, req.attributes, req.raw ?? req.records, latencyMs, req.times);
+      chaos?.mark(logged);
       const durable = req.durable ?? this.options.durable;
-      const committed = this.writer.enqueue(rows, [], { soon: durable });
+      const committed = this.writer.enqueue([logged], [], { soon: durable });
       if (shadow && batch) this.inBackground(this.runShadow(model, shadow, batch, requestId, req));
-      this.publish(model, rows);
+      this.publish(model, logged);
+      ids = new Array<string>(logged.rows);
+      for (let i = 0; i < logged.rows; i++) ids[i] = batchIdText(logged, i);
       if (durable) await committedOrStorageError(committed, 'predictions were computed but could not be committed to the trace');
       else committed.catch(() => undefined);
     } else {
-      for (let i = 0; i < results.length; i++) ids.push(uuidv7().text);
+      const words = new Uint32Array(results.length * 4);
+      fillUuidv7(words, 0, results.length);
+      ids = new Array<string>(results.length);
+      for (let i = 0; i < results.length; i++) ids[i] = uuidWordsText(words, i);
     }
     return {
       model: { id: model.id, name: model.name, version: model.version },
@@ -132,15 +138,15 @@ export class Predictor {
       const t0 = performance.now();
       const values = alignValues(batch, primary, shadow);
       const { results } = await shadow.infer(values, batch.rows);
-      const rows = this.toRows(shadow, 'shadow', requestId, results, { ...batch, values }, req.join_keys, req.attributes, req.raw ?? req.records, performance.now() - t0, [], req.times);
+      const logged = this.toBatch(shadow, 'shadow', requestId, results, { ...batch, values }, req.join_keys, req.attributes, req.raw ?? req.records, performance.now() - t0, req.times);
       shadow.predictions += results.length;
-      await this.writer.enqueue(rows);
+      await this.writer.enqueue([logged]);
     } catch {
       /* a failing shadow never affects the primary's callers */
     }
   }
 
-  private toRows(
+  private toBatch(
     model: LoadedModel,
     source: string,
     requestId: string,
@@ -150,61 +156,44 @@ export class Predictor {
     attributes: Record<string, FeatureRecord[string]>[] | undefined,
     records: FeatureRecord[] | undefined,
     latencyMs: number,
-    ids: string[],
     times?: string[],
-  ): PredictionRow[] {
-    const now = BigInt(Date.now()) * 1000n;
-    const featureCols = model.layout.features.map((f) => this.store.featureColumn(f.name, f.kind)?.column);
-    const rows: PredictionRow[] = new Array(results.length);
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i]!;
-      const id = uuidv7();
-      ids.push(id.text);
-      const values = new Map<string, number | string | null>();
-      if (batch) {
-        featureCols.forEach((col, f) => { if (col) values.set(col, batch.values[f]![i]!); });
-        const attrs = { ...batch.attributes[i], ...(attributes?.[i] ?? {}) };
-        for (const [k, v] of Object.entries(attrs)) {
-          const col = this.store.featureColumn(k, 'attribute')?.column;
-          if (col && v !== null && v !== undefined) values.set(col, String(v));
-        }
-      }
-      rows[i] = {
-        id: id.value,
-        timeMicros: times ? eventTimeMicros(times[i]!) : now,
-        modelId: model.id,
-        modelName: model.name,
-        modelVersion: model.version,
-        requestId,
-        joinKey: joinKeys?.[i] ?? null,
-        source,
-        executionProvider: model.provider,
-        latencyMs,
-        score: r.score,
-        labelPred: r.label === null ? null : String(r.label),
-        outputs: JSON.stringify(r.outputs),
-        raw: this.options.logRaw && records ? JSON.stringify(records[i]) : null,
-        values,
-      };
-    }
-    return rows;
+  ): PredictionBatch {
+    return servedBatch({
+      model: { id: model.id, name: model.name, version: model.version, provider: model.provider },
+      featureColumns: model.layout.features.map((f) => this.store.featureColumn(f.name, f.kind)?.column),
+      attributeColumn: (name) => this.store.featureColumn(name, 'attribute')?.column,
+      source,
+      requestId,
+      latencyMs,
+      results,
+      values: batch?.values ?? null,
+      recordAttributes: batch?.attributes ?? null,
+      attributes: attributes ?? null,
+      joinKeys: joinKeys ?? null,
+      raw: this.options.logRaw && records ? records : null,
+      times: times ?? null,
+    });
   }
 
-  private publish(model: LoadedModel, rows: PredictionRow[]): void {
+  private publish(model: LoadedModel, logged: PredictionBatch): void {
     if (this.hub.subscriberCount === 0) return;
-    const time = new Date(Number(rows[0]?.timeMicros ?? 0n) / 1000).toISOString();
-    const events: PredictionEvent[] = rows.map((r) => ({
-      id: uuidText(r.id),
-      time,
-      model_id: model.id,
-      model: model.name,
-      version: model.version,
-      score: r.score,
-      label: r.labelPred,
-      execution_provider: r.executionProvider ?? 'cpu',
-      latency_ms: r.latencyMs ?? 0,
-      source: r.source,
-    }));
+    const time = new Date(Number(typeof logged.time === 'bigint' ? logged.time : (logged.time[0] ?? 0n)) / 1000).toISOString();
+    const events: PredictionEvent[] = new Array(logged.rows);
+    for (let i = 0; i < logged.rows; i++) {
+      const label = batchValue(logged, 'label_pred', i);
+      events[i] = {
+        id: batchIdText(logged, i),
+        time,
+        model_id: model.id,
+        model: model.name,
+        version: model.version,
+        score: batchValue(logged, 'score', i) as number | null,
+        label: label === null ? null : String(label),
+        execution_provider: model.provider ?? 'cpu',
+        latency_ms: (batchValue(logged, 'latency_ms', i) as number | null) ?? 0,
+        source: String(batchValue(logged, 'source', i)),
+      };
+    }
     this.hub.publish('prediction', events, { modelId: model.id, modelName: model.name });
   }
 
@@ -232,31 +221,61 @@ export class Predictor {
     for (const p of req.predictions) for (const k of Object.keys(p.attributes ?? {})) attrNames.add(k);
     await this.store.upsertModel({ id: modelId, name: req.model.name, version: req.model.version, path: null, inputs: [], outputs: [], card: { name: req.model.name, version: req.model.version, features: [...specs].map(([name, kind]) => ({ name, kind })) } });
     await this.store.ensureFeatureColumns([...[...specs].map(([name, kind]) => ({ name, kind })), ...[...attrNames].map((name) => ({ name, kind: 'attribute' as const }))]);
-    const ids: string[] = [];
-    const rows: PredictionRow[] = req.predictions.map((p, i) => {
+    const n = req.predictions.length;
+    const ids = new Uint32Array(n * 4);
+    fillUuidv7(ids, 0, n);
+    const idTexts: string[] = new Array(n);
+    const time = new BigInt64Array(n);
+    const now = BigInt(Date.now()) * 1000n;
+    const requestIds: (string | null)[] = new Array(n);
+    const joinKeys: (string | null)[] = new Array(n);
+    const latencies: (number | null)[] = new Array(n);
+    const scores: (number | null)[] = new Array(n);
+    const labels: (string | null)[] = new Array(n);
+    const outputs: (string | null)[] = new Array(n);
+    const values = new Map<string, (string | number | null)[]>();
+    const set = (col: string | undefined, i: number, v: string | number): void => {
+      if (!col) return;
+      let arr = values.get(col);
+      if (!arr) values.set(col, (arr = new Array<string | number | null>(n).fill(null)));
+      arr[i] = v;
+    };
+    req.predictions.forEach((p, i) => {
       const id = p.id ? parseUuid(p.id) : null;
       if (p.id && id === null) throw new SightlineError('bad_value', `predictions[${i}].id must be a UUID`, ['predictions', i, 'id']);
-      const value = id ?? uuidv7().value;
-      ids.push(p.id ?? uuidText(value));
-      const values = new Map<string, number | string | null>();
+      if (id !== null) setUuidWords(ids, i, id);
+      idTexts[i] = p.id ?? uuidWordsText(ids, i);
+      time[i] = p.time ? eventTimeMicros(p.time) : now;
+      requestIds[i] = p.request_id ?? null;
+      joinKeys[i] = p.join_key ?? null;
+      latencies[i] = p.latency_ms ?? null;
+      scores[i] = p.score ?? null;
+      labels[i] = p.label === undefined || p.label === null ? null : String(p.label);
+      outputs[i] = p.outputs ? JSON.stringify(p.outputs) : null;
       for (const [k, v] of Object.entries(p.features)) {
         if (v === null) continue;
-        const col = this.store.featureColumn(k, specs.get(k)!)?.column;
-        if (col) values.set(col, typeof v === 'boolean' ? String(v) : v);
+        set(this.store.featureColumn(k, specs.get(k)!)?.column, i, typeof v === 'boolean' ? String(v) : v);
       }
       for (const [k, v] of Object.entries(p.attributes ?? {})) {
-        const col = this.store.featureColumn(k, 'attribute')?.column;
-        if (col && v !== null) values.set(col, String(v));
+        if (v !== null) set(this.store.featureColumn(k, 'attribute')?.column, i, String(v));
       }
-      return {
-        id: value, timeMicros: p.time ? eventTimeMicros(p.time) : BigInt(Date.now()) * 1000n, modelId, modelName: req.model.name, modelVersion: req.model.version,
-        requestId: p.request_id ?? null, joinKey: p.join_key ?? null, source: req.source, executionProvider: null,
-        latencyMs: p.latency_ms ?? null, score: p.score ?? null, labelPred: p.label === undefined || p.label === null ? null : String(p.label),
-        outputs: p.outputs ? JSON.stringify(p.outputs) : null, raw: null, values,
-      };
     });
-    await committedOrStorageError(this.writer.enqueue(rows, [], { soon: true }), 'the predictions could not be committed to the trace');
-    return { ids, logged: rows.length };
+    const columns = new Map<string, BatchColumn>([
+      ['model_id', constant(modelId)],
+      ['model_name', constant(req.model.name)],
+      ['model_version', constant(req.model.version)],
+      ['request_id', perRow(requestIds)],
+      ['join_key', perRow(joinKeys)],
+      ['source', constant(req.source)],
+      ['latency_ms', perRow(latencies)],
+      ['score', perRow(scores)],
+      ['label_pred', perRow(labels)],
+      ['outputs', perRow(outputs)],
+    ]);
+    for (const [col, arr] of values) columns.set(col, perRow(arr));
+    const logged: PredictionBatch = { rows: n, ids, time, columns };
+    await committedOrStorageError(this.writer.enqueue([logged], [], { soon: true }), 'the predictions could not be committed to the trace');
+    return { ids: idTexts, logged: n };
   }
 
   async logLabels(req: LabelsRequest): Promise<{ logged: number }> {
@@ -311,4 +330,110 @@ export function eventTimeMicros(iso: string): bigint {
   const ms = Date.parse(hasZone ? iso : `${iso}Z`);
   if (!Number.isFinite(ms)) throw new SightlineError('bad_value', `time ${JSON.stringify(iso)} is not an ISO 8601 timestamp`);
   return BigInt(ms) * 1000n;
+}
+
+/** What `servedBatch` needs of a model. */
+export interface BatchModel {
+  id: string;
+  name: string;
+  version: string;
+  provider: string | null;
+}
+
+export interface ServedBatchInput {
+  model: BatchModel;
+  /** The trace column of each feature, in the model's feature order (undefined: not logged). */
+  featureColumns: readonly (string | undefined)[];
+  /** The trace column of a slice attribute, if it has one. */
+  attributeColumn: (name: string) => string | undefined;
+  source: string;
+  requestId: string;
+  latencyMs: number;
+  results: readonly RowOutput[];
+  /** Validated feature values, values[feature][row] (null for raw-tensor requests). */
+  values: readonly (readonly (number | string)[])[] | null;
+  /** Slice attributes found in the records, per row. */
+  recordAttributes: readonly Record<string, number | string | null>[] | null;
+  /** Attributes sent beside the records, per row (they win over `recordAttributes`). */
+  attributes: readonly Record<string, FeatureRecord[string]>[] | null;
+  joinKeys: readonly string[] | null;
+  /** Raw input records to keep as JSON (only when the daemon logs raw input). */
+  raw: readonly FeatureRecord[] | null;
+  /** Event times (ISO 8601) per row; else now. */
+  times: readonly string[] | null;
+}
+
+/**
+ * The batch a predict request logs: per-request values once, per-row outputs, and the request's
+ * own feature arrays (not copied). Shared by the predictor and the daemon bench, so the bench
+ * measures the code that serves.
+ */
+export function servedBatch(input: ServedBatchInput): PredictionBatch {
+  const { results } = input;
+  const n = results.length;
+  const scores: (number | null)[] = new Array(n);
+  const labels: (string | null)[] = new Array(n);
+  const outputs: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = results[i]!;
+    scores[i] = r.score;
+    labels[i] = r.label === null ? null : typeof r.label === 'string' ? r.label : String(r.label);
+    outputs[i] = JSON.stringify(r.outputs);
+  }
+  const columns = new Map<string, BatchColumn>([
+    ['model_id', constant(input.model.id)],
+    ['model_name', constant(input.model.name)],
+    ['model_version', constant(input.model.version)],
+    ['request_id', constant(input.requestId)],
+    ['source', constant(input.source)],
+    ['execution_provider', constant(input.model.provider)],
+    ['latency_ms', constant(input.latencyMs)],
+    ['score', perRow(scores)],
+    ['label_pred', perRow(labels)],
+    ['outputs', perRow(outputs)],
+  ]);
+  if (input.joinKeys) columns.set('join_key', perRow(input.joinKeys));
+  if (input.raw) {
+    const raw: string[] = new Array(n);
+    for (let i = 0; i < n; i++) raw[i] = JSON.stringify(input.raw[i]);
+    columns.set('raw', perRow(raw));
+  }
+  if (input.values) {
+    input.featureColumns.forEach((col, f) => {
+      if (col) columns.set(col, perRow(input.values![f]!));
+    });
+    for (const [col, arr] of attributeValues(n, input.recordAttributes, input.attributes, input.attributeColumn)) columns.set(col, perRow(arr));
+  }
+  let time: bigint | BigInt64Array;
+  if (input.times) {
+    time = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) time[i] = eventTimeMicros(input.times[i]!);
+  } else time = BigInt(Date.now()) * 1000n;
+  return newBatch(n, time, columns);
+}
+
+/** Slice attribute columns (text), from the records' own attributes overridden by the request's. */
+function attributeValues(
+  n: number,
+  fromRecords: readonly Record<string, unknown>[] | null,
+  fromRequest: readonly Record<string, unknown>[] | null,
+  columnOf: (name: string) => string | undefined,
+): Map<string, (string | null)[]> {
+  const out = new Map<string, (string | null)[]>();
+  const put = (source: Record<string, unknown> | undefined, i: number): void => {
+    if (!source) return;
+    for (const k in source) {
+      const col = columnOf(k);
+      if (!col) continue;
+      let arr = out.get(col);
+      if (!arr) out.set(col, (arr = new Array<string | null>(n).fill(null)));
+      const v = source[k];
+      arr[i] = v === null || v === undefined ? null : String(v);
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    put(fromRecords?.[i], i);
+    put(fromRequest?.[i], i);
+  }
+  return out;
 }

@@ -1,25 +1,10 @@
-import { DuckDBDataChunk, DuckDBTimestampTZValue, DuckDBUUIDValue, type DuckDBAppender, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBTimestampTZValue, DuckDBUUIDValue, type DuckDBAppender } from '@duckdb/node-api';
 import { appendFileSync } from 'node:fs';
+import { batchRow, type PredictionBatch } from './prediction-batch';
 import type { TraceStore } from './trace-store';
+import { PredictionChunkFiller } from './vector-fill';
 
-/** One row of `predictions`, ready to append. Feature and attribute values are keyed by column. */
-export interface PredictionRow {
-  id: bigint;
-  timeMicros: bigint;
-  modelId: string;
-  modelName: string;
-  modelVersion: string;
-  requestId: string | null;
-  joinKey: string | null;
-  source: string;
-  executionProvider: string | null;
-  latencyMs: number | null;
-  score: number | null;
-  labelPred: string | null;
-  outputs: string | null;
-  raw: string | null;
-  values: Map<string, number | string | null>;
-}
+export type { PredictionBatch } from './prediction-batch';
 
 export interface LabelRow {
   predictionId: bigint | null;
@@ -42,34 +27,30 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
-const FIXED_COLUMNS = new Set([
-  'id', 'time', 'model_id', 'model_name', 'model_version', 'request_id', 'join_key', 'source',
-  'execution_provider', 'latency_ms', 'score', 'label_pred', 'outputs', 'raw',
-]);
-
 /**
- * The single writer of a trace file. Rows are queued in memory and committed in batches through
- * DuckDB's appender (one transaction per flush), on a timer or when the queue is large. Callers
- * that need durability await `enqueue(...)`, which resolves once their rows are committed.
+ * The single writer of a trace file. Predictions are queued in memory as `PredictionBatch`es (one
+ * per request, columnar) and committed through DuckDB's appender (one transaction per flush), on
+ * a timer or when the queue is large. Callers that need durability await `enqueue(...)`, which
+ * resolves once their rows are committed.
  * A flush that fails keeps its rows queued for the next attempt; after 3 failures they are
  * written to `<trace>.unwritten.jsonl` so nothing acknowledged silently vanishes.
  */
 export class PredictionWriter {
-  private predictions: PredictionRow[] = [];
+  private predictions: PredictionBatch[] = [];
+  private predictionRows = 0;
   private labels: LabelRow[] = [];
   private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private flushing: Promise<void> | null = null;
-  private columns: string[] | null = null;
   private columnsGeneration = -1;
-  private types: DuckDBType[] | null = null;
   /**
-   * One data chunk, reused by every flush (reset in between). A chunk per flush holds 2048-row
-   * vectors of every column in native memory until V8 finalizes it, and V8 does not see that
-   * memory: the soak and fuzz runs found RSS growing by ~0.3 MB per flush.
+   * Fills the data chunks, for the current column layout. Its one chunk is reused by every flush
+   * (reset in between): a chunk per flush holds 2048-row vectors of every column in native memory
+   * until V8 finalizes it, and V8 does not see that memory (the soak and fuzz runs found RSS
+   * growing by ~0.3 MB per flush).
    */
-  private chunk: DuckDBDataChunk | null = null;
+  private filler: PredictionChunkFiller | null = null;
   private failures = 0;
   private written = 0;
   /** Rows taken off the queue by a flush that has not committed yet. */
@@ -90,7 +71,7 @@ export class PredictionWriter {
   }
 
   private get queuedRows(): number {
-    return this.predictions.length + this.labels.length;
+    return this.predictionRows + this.labels.length;
   }
 
   get rowsWritten(): number {
@@ -112,9 +93,13 @@ export class PredictionWriter {
    * commit right after this turn of the event loop instead of at the next timer tick; callers
    * arriving in the same turn share that one commit.
    */
-  enqueue(rows: PredictionRow[], labels: LabelRow[] = [], opts: { soon?: boolean } = {}): Promise<void> {
+  enqueue(batches: readonly PredictionBatch[], labels: readonly LabelRow[] = [], opts: { soon?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('trace writer is closed'));
-    for (const r of rows) this.predictions.push(r);
+    for (const b of batches) {
+      if (b.rows === 0) continue;
+      this.predictions.push(b);
+      this.predictionRows += b.rows;
+    }
     for (const l of labels) this.labels.push(l);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.queuedRows >= this.options.maxPendingRows) void this.flush().catch(() => undefined);
@@ -159,20 +144,22 @@ export class PredictionWriter {
   }
 
   private async flushOnce(): Promise<void> {
-    const rows = this.predictions;
+    const batches = this.predictions;
+    const rows = this.predictionRows;
     const labels = this.labels;
     const waiters = this.waiters;
     this.predictions = [];
+    this.predictionRows = 0;
     this.labels = [];
     this.waiters = [];
     // Until the commit, these rows still count as pending: a client that polls
     // `pending_rows == 0` before it relies on the file must not see 0 mid-flush.
-    const taken = rows.length + labels.length;
+    const taken = rows + labels.length;
     this.committingRows += taken;
     try {
       try {
         await this.store.exclusive(async () => {
-          if (rows.length > 0) await this.appendPredictions(rows);
+          if (batches.length > 0) await this.appendPredictions(batches);
           if (labels.length > 0) await this.appendLabels(labels);
           await this.checkpointNow();
         });
@@ -181,7 +168,7 @@ export class PredictionWriter {
       }
       this.failures = 0;
       this.failure = null;
-      this.written += rows.length;
+      this.written += rows;
       for (const w of waiters) w.resolve();
     } catch (err) {
       this.failures += 1;
@@ -190,10 +177,11 @@ export class PredictionWriter {
       for (const w of waiters) w.reject(error);
       if (this.failures < 3 && !this.closed) this.schedule(); // retry on the next tick of the timer
       if (this.failures >= 3 || this.closed) {
-        this.spill(rows, labels, error);
+        this.spill(batches, labels, error);
       } else {
         // Keep order: failed rows go back in front of anything queued meanwhile.
-        this.predictions = rows.concat(this.predictions);
+        this.predictions = batches.concat(this.predictions);
+        this.predictionRows += rows;
         this.labels = labels.concat(this.labels);
       }
       throw error;
@@ -217,27 +205,24 @@ export class PredictionWriter {
   }
 
   /**
-   * Columnar append: rows are transposed into DuckDB data chunks (≤ 2048 rows), so numeric
-   * columns are written straight into the vectors' typed arrays instead of one N-API call per cell.
+   * Columnar append: batches are copied straight into DuckDB data chunks (≤ 2048 rows each, see
+   * vector-fill.ts), one memory copy per column per chunk, no per-cell call or boxed value.
    */
-  private async appendPredictions(rows: PredictionRow[]): Promise<void> {
+  private async appendPredictions(batches: PredictionBatch[]): Promise<void> {
     const appender = await this.store.conn.createAppender('predictions');
     try {
-      if (!this.columns || this.columnsGeneration !== this.store.schemaGeneration) {
+      if (!this.filler || this.columnsGeneration !== this.store.schemaGeneration) {
         this.columnsGeneration = this.store.schemaGeneration;
-        this.columns = await this.store.predictionColumns();
-        this.types = this.columns.map((_, i) => appender.columnType(i));
-        this.chunk = DuckDBDataChunk.create(this.types);
+        const columns = await this.store.predictionColumns();
+        this.filler = new PredictionChunkFiller(columns, columns.map((_, i) => appender.columnType(i)));
       }
-      const columns = this.columns;
-      const types = this.types!;
-      for (let off = 0; off < rows.length; off += CHUNK_ROWS) {
-        const n = Math.min(CHUNK_ROWS, rows.length - off);
-        const chunk = this.chunk ?? (this.chunk = DuckDBDataChunk.create(types));
-        chunk.reset();
-        chunk.rowCount = n;
-        for (let c = 0; c < columns.length; c++) chunk.setColumnValues(c, columnValues(columns[c]!, rows, off, n));
-        appender.appendDataChunk(chunk);
+      try {
+        this.filler.append(appender, batches);
+      } catch (err) {
+        // Closing an appender flushes what it holds: drop the chunks appended so far, or a retry
+        // would store those rows twice.
+        appender.clear();
+        throw err;
       }
       appender.flushSync();
     } finally {
@@ -265,11 +250,11 @@ export class PredictionWriter {
     }
   }
 
-  private spill(rows: PredictionRow[], labels: LabelRow[], error: Error): void {
+  private spill(batches: PredictionBatch[], labels: LabelRow[], error: Error): void {
     const file = `${this.store.path}.unwritten.jsonl`;
     try {
       const lines = [
-        ...rows.map((r) => JSON.stringify({ table: 'predictions', error: error.message, row: { ...r, id: r.id.toString(), timeMicros: r.timeMicros.toString(), values: Object.fromEntries(r.values) } })),
+        ...batches.flatMap((b) => Array.from({ length: b.rows }, (_, i) => JSON.stringify({ table: 'predictions', error: error.message, row: batchRow(b, i) }))),
         ...labels.map((l) => JSON.stringify({ table: 'labels', error: error.message, row: { ...l, predictionId: l.predictionId?.toString() ?? null, timeMicros: l.timeMicros.toString() } })),
       ];
       if (lines.length > 0) appendFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
@@ -297,34 +282,4 @@ function appendVarcharOrNull(a: DuckDBAppender, v: string | null): void {
   else a.appendVarchar(v);
 }
 
-const CHUNK_ROWS = 2048;
 const CHECKPOINT_COMMITS = 100;
-
-/** One column of rows [off, off+n) as DuckDB values, by column name. */
-function columnValues(col: string, rows: PredictionRow[], off: number, n: number): DuckDBValue[] {
-  const out = new Array<DuckDBValue>(n);
-  const pick = (f: (r: PredictionRow) => DuckDBValue): DuckDBValue[] => {
-    for (let i = 0; i < n; i++) out[i] = f(rows[off + i]!);
-    return out;
-  };
-  switch (col) {
-    case 'id': return pick((r) => DuckDBUUIDValue.fromUint128(r.id));
-    case 'time': return pick((r) => new DuckDBTimestampTZValue(r.timeMicros));
-    case 'model_id': return pick((r) => r.modelId);
-    case 'model_name': return pick((r) => r.modelName);
-    case 'model_version': return pick((r) => r.modelVersion);
-    case 'request_id': return pick((r) => r.requestId);
-    case 'join_key': return pick((r) => r.joinKey);
-    case 'source': return pick((r) => r.source);
-    case 'execution_provider': return pick((r) => r.executionProvider);
-    case 'latency_ms': return pick((r) => r.latencyMs);
-    case 'score': return pick((r) => r.score);
-    case 'label_pred': return pick((r) => r.labelPred);
-    case 'outputs': return pick((r) => r.outputs);
-    case 'raw': return pick((r) => r.raw);
-    default: {
-      if (FIXED_COLUMNS.has(col)) return pick(() => null);
-      return pick((r) => r.values.get(col) ?? null);
-    }
-  }
-}

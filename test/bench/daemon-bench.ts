@@ -5,6 +5,7 @@
  *      raw onnxruntime-node in-process on the same batches (target: logging costs ≤ 10 %);
  *   2. the in-process logging path per prediction, amortised (target ≤ 2 µs);
  *   3. bytes on disk per logged numeric feature value (target ≤ 16) vs the same data as JSONL.
+ * BENCH_SECTIONS=2 (or 1,3 …) runs only those sections.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawn } from 'node:child_process';
@@ -15,8 +16,10 @@ import * as ort from 'onnxruntime-node';
 import { SightlineClient } from '../../clients/typescript/client';
 import type { FeatureRecord } from '../../protocol';
 import { readDaemonInfo } from '../../daemon/server/state-file';
+import type { RowOutput } from '../../daemon/runtime/registry';
+import { servedBatch } from '../../daemon/serving/predictor';
 import { uuidv7 } from '../../daemon/store/ids';
-import { PredictionWriter, type PredictionRow } from '../../daemon/store/prediction-writer';
+import { PredictionWriter, type PredictionBatch } from '../../daemon/store/prediction-writer';
 import { TraceStore } from '../../daemon/store/trace-store';
 
 const ROOT = process.cwd();
@@ -98,38 +101,75 @@ async function served(records: FeatureRecord[], logging: boolean): Promise<{ row
   return { rowsPerS: records.length / s, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
-/** Rows exactly as the predictor builds them (ids, time, features by column, outputs JSON). */
-function buildRows(store: TraceStore, records: FeatureRecord[], featureNames: string[]): PredictionRow[] {
-  const cols = featureNames.map((f) => store.featureColumn(f, NUMERIC.includes(f) ? 'numeric' : 'categorical')!.column);
-  const now = BigInt(Date.now()) * 1000n;
-  return records.map((r) => {
-    const values = new Map<string, number | string | null>();
-    featureNames.forEach((f, i) => values.set(cols[i]!, r[f] as number | string));
-    return {
-      id: uuidv7().value, timeMicros: now, modelId: 'bench', modelName: 'flights-delay', modelVersion: 'v1', requestId: 'r', joinKey: null,
-      source: 'served', executionProvider: 'cpu', latencyMs: 1.5, score: 0.25, labelPred: '0', outputs: '{"probability":0.25,"label":0}', raw: null, values,
-    };
+/** Feature columns of `records`, values[feature][row], as the predictor's validation yields them. */
+function featureValues(records: FeatureRecord[], featureNames: string[]): (number | string)[][] {
+  return featureNames.map((f) => records.map((r) => r[f] as number | string));
+}
+
+/** Model outputs: the same small ones the first version of this bench logged, or float32 probabilities as the flights model returns them. */
+function modelOutputs(n: number, realistic: boolean, offset: number): RowOutput[] {
+  return Array.from({ length: n }, (_, i) => {
+    if (!realistic) return { outputs: { probability: 0.25, label: 0 }, score: 0.25, label: 0 };
+    const p = Math.fround(0.05 + (((offset + i) * 7919) % 9001) / 10000);
+    const label = p >= 0.5 ? 1 : 0;
+    return { outputs: { label, probability: [Math.fround(1 - p), p] }, score: p, label };
   });
 }
 
-/** µs per prediction to build, queue, append and commit rows through the daemon's writer. */
-async function loggingPath(records: FeatureRecord[]): Promise<{ usPerPrediction: number }> {
+/** One request's batch, built by the predictor's own code (daemon/serving/predictor.ts `servedBatch`). */
+function buildBatch(store: TraceStore, values: (number | string)[][], outputs: RowOutput[], featureNames: string[]): PredictionBatch {
+  return servedBatch({
+    model: { id: 'da38b4d650eb'.padEnd(64, '0'), name: 'flights-delay', version: 'v1', provider: 'cpu' },
+    featureColumns: featureNames.map((f) => store.featureColumn(f, NUMERIC.includes(f) ? 'numeric' : 'categorical')!.column),
+    attributeColumn: (name) => store.featureColumn(name, 'attribute')?.column,
+    source: 'served',
+    requestId: uuidv7().text,
+    latencyMs: 1.5,
+    results: outputs,
+    values,
+    recordAttributes: null,
+    attributes: null,
+    joinKeys: null,
+    raw: null,
+    times: null,
+  });
+}
+
+/** Requests of BATCH_ROWS records: their validated feature columns and model outputs (inputs to logging, made before timing). */
+const BATCH_ROWS = 256;
+function requests(records: FeatureRecord[], featureNames: string[], realistic: boolean): { values: (number | string)[][]; outputs: RowOutput[] }[] {
+  const out = [];
+  for (let i = 0; i < records.length; i += BATCH_ROWS) {
+    const slice = records.slice(i, i + BATCH_ROWS);
+    out.push({ values: featureValues(slice, featureNames), outputs: modelOutputs(slice.length, realistic, i) });
+  }
+  return out;
+}
+
+/**
+ * µs per prediction to build each request's batch (predictor code), queue it, append it and commit
+ * it through the daemon's writer; `buildUs` is the part spent building batches (JS), the rest is
+ * queue + DuckDB appender + commit (the loop queues everything before the first commit runs).
+ */
+async function loggingPath(records: FeatureRecord[], realistic: boolean): Promise<{ usPerPrediction: number; buildUs: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-'));
   const store = await TraceStore.open(path.join(dir, 'log.duckdb'));
   await store.ensureFeatureColumns(FEATURES.map((f) => ({ name: f, kind: NUMERIC.includes(f) ? 'numeric' : 'categorical' })));
   const writer = new PredictionWriter(store, { flushIntervalMs: 200, maxPendingRows: 50_000 });
-  const warm = buildRows(store, records.slice(0, 5000), FEATURES);
-  await writer.enqueue(warm);
+  const warm = requests(records.slice(0, 5000), FEATURES, realistic);
+  await writer.enqueue(warm.map((r) => buildBatch(store, r.values, r.outputs, FEATURES)));
+  const reqs = requests(records, FEATURES, realistic);
   const t0 = performance.now();
   const pending: Promise<void>[] = [];
-  for (let i = 0; i < records.length; i += 256) pending.push(writer.enqueue(buildRows(store, records.slice(i, i + 256), FEATURES)));
+  for (const r of reqs) pending.push(writer.enqueue([buildBatch(store, r.values, r.outputs, FEATURES)]));
+  const t1 = performance.now();
   await writer.flush();
   await Promise.all(pending);
   const us = ((performance.now() - t0) * 1000) / records.length;
   await writer.close();
   store.close();
   rmSync(dir, { recursive: true, force: true });
-  return { usPerPrediction: us };
+  return { usPerPrediction: us, buildUs: ((t1 - t0) * 1000) / records.length };
 }
 
 /** Bytes per numeric feature value: trace with the 5 numeric features minus the same trace without them. */
@@ -141,7 +181,10 @@ async function bytesPerValue(records: FeatureRecord[]): Promise<{ traceBytesPerV
     const names = withFeatures ? NUMERIC : [];
     await store.ensureFeatureColumns(names.map((f) => ({ name: f, kind: 'numeric' as const })));
     const writer = new PredictionWriter(store, { flushIntervalMs: 1000, maxPendingRows: 100_000 });
-    for (let i = 0; i < records.length; i += 10_000) await writer.enqueue(buildRows(store, records.slice(i, i + 10_000), names));
+    for (let i = 0; i < records.length; i += 10_000) {
+      const slice = records.slice(i, i + 10_000);
+      await writer.enqueue([buildBatch(store, featureValues(slice, names), modelOutputs(slice.length, false, i), names)]);
+    }
     await writer.close();
     await store.checkpoint();
     store.close();
@@ -166,6 +209,14 @@ async function main(): Promise<void> {
   const records = await loadRecords(Math.max(SERVED_ROWS, 200_000));
   const servedRecords = records.slice(0, SERVED_ROWS);
 
+  // BENCH_SECTIONS=2 (or 1,3 …) runs only those sections, for quick before/after checks.
+  const sections = new Set((process.env.BENCH_SECTIONS ?? '1,2,3').split(',').map((s) => s.trim()));
+  if (sections.has('1')) await servedSection(servedRecords);
+  if (sections.has('2')) await loggingSection(records);
+  if (sections.has('3')) await storageSection(records);
+}
+
+async function servedSection(servedRecords: FeatureRecord[]): Promise<void> {
   const raw = await rawOrt(servedRecords);
   const off = await served(servedRecords, false);
   const on = await served(servedRecords, true);
@@ -175,11 +226,17 @@ async function main(): Promise<void> {
   row('daemon, logging on', `${Math.round(on.rowsPerS)} rows/s`, `p50 ${on.p50.toFixed(2)} ms  p99 ${on.p99.toFixed(2)} ms`);
   row('ratio logging on / off', (on.rowsPerS / off.rowsPerS).toFixed(3), 'target ≥ 0.90');
   row('ratio daemon (logging on) / raw in-process', (on.rowsPerS / raw.rowsPerS).toFixed(3), 'HTTP + JSON + validation cost');
+}
 
-  const log = await loggingPath(records);
-  process.stdout.write(`\n2. in-process logging path (build rows + queue + DuckDB appender + commit, ${records.length} predictions)\n`);
-  row('µs per prediction, amortised', log.usPerPrediction.toFixed(2), 'target ≤ 2 µs');
+async function loggingSection(records: FeatureRecord[]): Promise<void> {
+  const log = await loggingPath(records, false);
+  const real = await loggingPath(records, true);
+  process.stdout.write(`\n2. in-process logging path (build batches + queue + DuckDB appender + commit, ${records.length} predictions, ${BATCH_ROWS}/request)\n`);
+  row('µs per prediction, amortised', log.usPerPrediction.toFixed(2), `target ≤ 2 µs (building batches ${log.buildUs.toFixed(2)})`);
+  row('same, float32 model outputs', real.usPerPrediction.toFixed(2), `outputs JSON of 17-digit numbers (building ${real.buildUs.toFixed(2)})`);
+}
 
+async function storageSection(records: FeatureRecord[]): Promise<void> {
   const bytes = await bytesPerValue(records);
   process.stdout.write(`\n3. storage of numeric feature values (${records.length} rows × ${NUMERIC.length} real features)\n`);
   row('trace bytes per value', bytes.traceBytesPerValue.toFixed(2), 'target ≤ 16');

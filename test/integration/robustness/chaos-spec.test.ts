@@ -6,7 +6,7 @@ import { ChaosInjector, chaosFromOptions, loadChaosConfig, parseChaosSpec } from
 import { SightlineError } from '../../../protocol';
 import type { LoadedModel, RowOutput } from '../../../daemon/runtime/registry';
 import type { ConvertedBatch } from '../../../daemon/runtime/tensors';
-import type { PredictionRow } from '../../../daemon/store/prediction-writer';
+import { batchValue, newBatch, type PredictionBatch } from '../../../daemon/store/prediction-batch';
 
 /** The chaos spec grammar and the injector's semantics, in-process (no daemon). */
 
@@ -32,8 +32,13 @@ function results(n: number, score = 0.2): RowOutput[] {
   return Array.from({ length: n }, () => ({ outputs: { probability: [1 - score, score], label: score >= 0.5 ? 1 : 0 }, score, label: score >= 0.5 ? 1 : 0 }));
 }
 
-function rows(n: number): PredictionRow[] {
-  return Array.from({ length: n }, () => ({ values: new Map() }) as unknown as PredictionRow);
+function rows(n: number): PredictionBatch {
+  return newBatch(n, 0n);
+}
+
+/** The `chaos` column of each logged row (null: unmarked). */
+function chaosOf(logged: PredictionBatch): (string | number | null)[] {
+  return Array.from({ length: logged.rows }, (_, i) => batchValue(logged, 'chaos', i));
 }
 
 describe('chaos specs', () => {
@@ -99,7 +104,7 @@ describe('chaos injector', () => {
         req.afterInference(out);
         const logged = rows(10);
         req.mark(logged);
-        marks.push(...logged.map((x, i) => `${String(x.values.get('chaos') ?? '-')}|${b.values[0]![i]}|${out[i]!.score!.toFixed(6)}`));
+        marks.push(...chaosOf(logged).map((x, i) => `${String(x ?? '-')}|${b.values[0]![i]}|${out[i]!.score!.toFixed(6)}`));
       }
       return marks;
     };
@@ -158,7 +163,7 @@ describe('chaos injector', () => {
     expect(b.values).toEqual([[1100, 1101, 1102], ['LAX', 'LAX', 'LAX']]);
     const logged = rows(3);
     req.mark(logged);
-    expect(logged.map((r) => r.values.get('chaos'))).toEqual(Array(3).fill('shift:distance=+1000;shift:origin=LAX'));
+    expect(chaosOf(logged)).toEqual(Array(3).fill('shift:distance=+1000;shift:origin=LAX'));
     const scoped = new ChaosInjector([parseChaosSpec('flip,model=other')], 1);
     expect(scoped.begin(fakeModel())).toBeNull();
     expect(() => scoped.check([fakeModel()])).toThrow(/no loaded model matches/);
@@ -174,6 +179,6 @@ describe('chaos injector', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(35);
     const logged = rows(2);
     req.mark(logged);
-    expect(logged.map((r) => r.values.get('chaos'))).toEqual(['latency=40ms', 'latency=40ms']);
+    expect(chaosOf(logged)).toEqual(['latency=40ms', 'latency=40ms']);
   });
 });
