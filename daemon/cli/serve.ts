@@ -22,6 +22,7 @@ export function registerServe(program: Command): void {
     .option('--no-logging', 'serve without logging (for benchmarks)')
     .option('--max-body <bytes>', 'largest accepted request body', String(DEFAULT_DAEMON_OPTIONS.maxBodyBytes))
     .option('--allow-origin <origin...>', 'browser origins allowed to call the daemon (none by default)', [])
+    .option('--memory-limit <size>', "DuckDB's memory limit for the trace (cache and query memory, e.g. 128MB, 1GB); larger queries spill to <trace>.tmp", DEFAULT_DAEMON_OPTIONS.memoryLimit)
     .option('--read-only', "open the trace read-only (e.g. a teammate's file): queries and analyses, no models, no writes", false)
     .option('--chaos <spec...>', 'inject faults on purpose, marked in the log: latency=50ms@0.1, drop@0.05, flip@0.3, noise=0.1@0.5, shift:FEATURE=+N|-N|*N|VALUE@SHARE [,model=NAME], or a .json file of them (docs/reliability.md)', [])
     .option('--chaos-seed <n>', 'seed of --chaos (same seed and requests, same faults)')
@@ -46,6 +47,7 @@ export function registerServe(program: Command): void {
         maxBodyBytes: int(opts.maxBody, 'max-body'),
         allowedOrigins: opts.allowOrigin,
         readOnly: Boolean(opts.readOnly),
+        memoryLimit: memorySize(opts.memoryLimit),
         shadows: (opts.shadow as string[]).map((s) => {
           const [p, primary] = s.split('=');
           if (!p || !primary) throw new SightlineError('invalid_request', `--shadow takes candidate.onnx=primaryName, got ${s}`);
@@ -83,6 +85,12 @@ export function registerServe(program: Command): void {
         process.stdout.write(`listening on http://127.0.0.1:${daemon.port}\n`);
       });
     }));
+}
+
+/** A DuckDB memory size: a number and a unit (KB, MB, GB, TB, or KiB, MiB, GiB, TiB). */
+function memorySize(v: string): string {
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v.trim())) throw new SightlineError('invalid_request', `--memory-limit takes a size such as 128MB or 1GB, got ${v}`);
+  return v.trim();
 }
 
 export function int(v: string, name: string): number {

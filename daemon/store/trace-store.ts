@@ -9,6 +9,14 @@ import { ident, literal } from './sql';
 export interface OpenOptions {
   /** Open someone else's file: read-only, no external file access, no extension loading. */
   readOnly?: boolean;
+  /**
+   * DuckDB's memory_limit (e.g. `256MB`): bounds its buffer pool. DuckDB's own default is 80 % of
+   * RAM, and blocks it has written or read stay cached until that limit is reached, so a
+   * long-running writer grows with its file (see `DEFAULT_MEMORY_LIMIT` in daemon/server/daemon.ts).
+   * Past the limit DuckDB evicts cached blocks (they are re-read from the file) and spills
+   * large intermediates to `<trace>.tmp`. Default: DuckDB's.
+   */
+  memoryLimit?: string;
 }
 
 export interface FeatureColumn {
@@ -74,6 +82,7 @@ export class TraceStore {
           autoload_known_extensions: 'false',
         }
       : {};
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, config);

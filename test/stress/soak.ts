@@ -29,6 +29,8 @@ export interface SoakReport {
   errors: number;
   rowsLogged: number;
   labels: number;
+  /** Drift runs answered 200 (one every 30 s). */
+  driftRuns: number;
   events: number;
   latencyMs: { p50: number; p99: number; max: number };
   rssMb: { start: number; afterWarmup: number; end: number; max: number };
@@ -64,7 +66,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const base = `http://127.0.0.1:${d.info.port}`;
     const headers = { Authorization: `Bearer ${d.info.token}`, 'Content-Type': 'application/json' };
     const report: SoakReport = {
-      minutes: o.minutes, requests: 0, errors: 0, rowsLogged: 0, labels: 0, events: 0,
+      minutes: o.minutes, requests: 0, errors: 0, rowsLogged: 0, labels: 0, driftRuns: 0, events: 0,
       latencyMs: { p50: 0, p99: 0, max: 0 }, rssMb: { start: rssMb(d.info.pid), afterWarmup: NaN, end: NaN, max: 0 }, growth: NaN, samples: [], passed: false,
     };
     // A subscriber that reads every event (an editor left open).
@@ -135,7 +137,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         nextHeavy += 30_000;
         // What an editor does now and then: a page of predictions, a drift against the previous window.
         ws.send(JSON.stringify({ type: 'query', id: k, method: 'predictions', params: { limit: 50 } }));
-        track(fetch(`${base}/v1/drift`, { method: 'POST', headers, body: JSON.stringify({ baseline: 'previous', window: { last: 5000 } }) }).then((r) => r.text(), () => report.errors++));
+        // The last 30 s against the 30 s before: a bounded window, as the drift view sends.
+        const until = new Date();
+        const since = new Date(until.getTime() - 30_000);
+        track(fetch(`${base}/v1/drift`, { method: 'POST', headers, body: JSON.stringify({ baseline: 'previous', window: { since: since.toISOString(), until: until.toISOString() } }) })
+          .then(async (r) => { const text = await r.text(); if (r.status === 200) report.driftRuns++; else { report.errors++; log(`soak: drift answered ${r.status}: ${text.slice(0, 300)}`); } }, () => report.errors++));
       }
       if (Date.now() >= nextSample) {
         nextSample += 5000;
@@ -174,5 +180,5 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 }
 
 export function summarizeSoak(r: SoakReport): string {
-  return `soak ${r.minutes} min: ${r.requests} requests (${r.rowsLogged} rows logged, ${r.labels} labels, ${r.events} events streamed), ${r.errors} errors, latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms; RSS ${r.rssMb.start.toFixed(0)} MB at start, ${r.rssMb.afterWarmup.toFixed(0)} MB after warm-up, ${r.rssMb.end.toFixed(0)} MB at end (max ${r.rssMb.max.toFixed(0)}); growth after warm-up ${(r.growth * 100).toFixed(1)} %; clean stop ${r.stopCode === 0}, ${r.rowsInFile} rows in the file → ${r.passed ? 'PASS' : 'FAIL'}`;
+  return `soak ${r.minutes} min: ${r.requests} requests (${r.rowsLogged} rows logged, ${r.labels} labels, ${r.events} events streamed, ${r.driftRuns} drift runs), ${r.errors} errors, latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms; RSS ${r.rssMb.start.toFixed(0)} MB at start, ${r.rssMb.afterWarmup.toFixed(0)} MB after warm-up, ${r.rssMb.end.toFixed(0)} MB at end (max ${r.rssMb.max.toFixed(0)}); growth after warm-up ${(r.growth * 100).toFixed(1)} %; clean stop ${r.stopCode === 0}, ${r.rowsInFile} rows in the file → ${r.passed ? 'PASS' : 'FAIL'}`;
 }
