@@ -1,4 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { HealthResponse, LoadModelRequest, ModelInfo, ModelsResponse } from '../../protocol';
 import { PROTOCOL_VERSION, SightlineError } from '../../protocol';
@@ -34,13 +35,15 @@ export interface DaemonOptions extends EngineOptions {
 }
 
 /**
- * The daemon's default DuckDB memory_limit. DuckDB's own default (80 % of RAM) suits an analytics
- * session, not a sidecar that runs for days: every block the writer checkpoints or a query reads
- * stays cached until that limit, so RSS grew with the trace file (~1.5 MB a minute at 500 rows/s,
- * found by the soak). The file is local and the OS caches it too, so a small pool costs little;
- * larger analyses spill to `<trace>.tmp`. Raise it with `serve --memory-limit` for heavy analyses.
+ * The daemon's default DuckDB memory_limit: 128 MB per core, at least 256 MB (DuckDB's hash
+ * aggregates and sorts reserve blocks per thread; at 64 MB on 2 cores the slice query ran out).
+ * DuckDB's own default (80 % of RAM) suits an analytics session, not a sidecar that runs for days:
+ * every block the writer checkpoints or a query reads stays cached until that limit, so RSS grew
+ * with the trace file (~1.5 MB a minute at 500 rows/s, found by the soak). The file is local and
+ * the OS caches it too, so a bounded pool costs little; larger analyses spill to `<trace>.tmp`.
+ * `serve --memory-limit` sets it.
  */
-export const DEFAULT_MEMORY_LIMIT = '64MB';
+export const DEFAULT_MEMORY_LIMIT = `${Math.max(256, 128 * availableParallelism())}MB`;
 
 export const DEFAULT_DAEMON_OPTIONS: Omit<DaemonOptions, 'trace'> = {
   port: 0,
