@@ -119,7 +119,7 @@ export function walkUpstream(root: TraceRoot, index: LineageIndex, maxAgeDays = 
       const p = root.prediction;
       const key = nodeKey.prediction(p.id);
       reach(null, key, () => predictionNode(p), () => {
-        const model = index.models.get(p.model_id) ?? { id: p.model_id, name: p.model, version: p.version, path: null, first_seen: null, training_run_id: null };
+        const model = index.models.get(p.model_id) ?? { id: p.model_id, name: p.model, version: p.version, path: null, first_seen: null, training_run_id: null, features: [] };
         visitModel(key, model);
       });
       break;

@@ -52,7 +52,7 @@ export function rankReview(counts: ModelCounts[], index: LineageIndex, options: 
 
   const candidates = new Map<string, Candidate>();
   for (const c of live) {
-    const model: ModelRow = index.models.get(c.model_id) ?? { id: c.model_id, name: c.model_name, version: c.model_version, path: null, first_seen: null, training_run_id: null };
+    const model: ModelRow = index.models.get(c.model_id) ?? { id: c.model_id, name: c.model_name, version: c.model_version, path: null, first_seen: null, training_run_id: null, features: [] };
     const walk = walkUpstream({ type: 'model', model }, index);
     for (const [key, node] of walk.nodes) {
       if (node.type === 'prediction') continue;

@@ -41,6 +41,8 @@ export interface ModelRow {
   path: string | null;
   first_seen: number | null;
   training_run_id: string | null;
+  /** The feature names of its model card: a feature's lineage is that of the models that use it. */
+  features: string[];
 }
 
 export interface FlagRow {

@@ -188,10 +188,11 @@ export class LineageStore {
   /** The lineage tables (and models) in memory; flags on runs and artifacts only. */
   async load(): Promise<LineageData> {
     const models = (await this.trace.query(
-      `SELECT id, name, version, path, epoch_ms(first_seen)::DOUBLE AS first_seen, training_run_id FROM models`,
+      `SELECT id, name, version, path, epoch_ms(first_seen)::DOUBLE AS first_seen, training_run_id, card::VARCHAR AS card FROM models`,
     )).map((r): ModelRow => ({
       id: String(r.id), name: String(r.name), version: String(r.version), path: str(r.path),
       first_seen: r.first_seen === null || r.first_seen === undefined ? null : Number(r.first_seen), training_run_id: str(r.training_run_id),
+      features: cardFeatures(r.card),
     }));
     if (!(await this.hasTables())) return { runs: [], artifacts: [], io: [], models, flags: [] };
     const runs = (await this.trace.query(
@@ -259,5 +260,15 @@ function parseObject(v: unknown): Record<string, unknown> {
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   } catch {
     return {};
+  }
+}
+
+/** Feature names of a stored model card (JSON); none when it is missing or not a card. */
+function cardFeatures(card: unknown): string[] {
+  try {
+    const features = (JSON.parse(String(card ?? 'null')) as { features?: unknown } | null)?.features;
+    return Array.isArray(features) ? features.map((f) => (f as { name?: unknown }).name).filter((n): n is string => typeof n === 'string') : [];
+  } catch {
+    return [];
   }
 }

@@ -49,7 +49,11 @@ export async function resolveTarget(q: TargetQuery, index: LineageIndex, findPre
       if (exactRun) return { type: 'run', run: exactRun };
       const root = findArtifactOrModel(value, index, { namesLast: true }) ?? runRoot(value, index) ?? findArtifactOrModel(value, index) ?? latestRunOf(value, index);
       if (root) return root;
-      throw new SightlineError('not_found', `nothing in this trace matches ${value}: not a prediction id, run id, content hash or artifact name`, ['target']);
+      // A feature name: the lineage of the newest model that takes it (its training run, the
+      // feature table it was fitted on, the code and data that produced it).
+      const users = [...index.models.values()].filter((m) => m.features.includes(value));
+      if (users.length > 0) return { type: 'model', model: users.reduce((a, b) => ((b.first_seen ?? 0) > (a.first_seen ?? 0) ? b : a)) };
+      throw new SightlineError('not_found', `nothing in this trace matches ${value}: not a prediction id, run id, content hash, artifact name or feature of a model`, ['target']);
     }
   }
 }

@@ -125,6 +125,34 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
     console.log('screenshot:', await wb.screenshot('03-show-drift'));
   });
 
+  it('"Show Failing Slices", "Show Predictions" and "Trace Feature Lineage" open their views with the sample\'s data', async () => {
+    const body = async (frame: FrameLocator): Promise<string> => (await frame.locator('body').textContent()) ?? '';
+    // Failing slices of the demo trace (labels arrived): a sortable table, worst first.
+    await wb.runCommand('Sightline: Show Failing Slices');
+    const slices = await webviewFrame(wb, /Failing Slices/);
+    await expect.poll(async () => body(slices), { timeout: 60_000 }).toMatch(/Effect size[\s\S]*Adjusted p/);
+    expect(await slices.locator('table tbody tr').count()).toBeGreaterThan(3);
+    expect(await body(slices)).toMatch(/origin|dep_hour|destination|day_of_week/);
+    await sleep(500);
+    console.log('screenshot:', await wb.screenshot('09-failing-slices'));
+    // The prediction explorer: a page of the 60,000 served predictions.
+    await wb.runCommand('Sightline: Show Predictions');
+    const predictions = await webviewFrame(wb, /^Predictions/);
+    await expect.poll(async () => predictions.locator('table tbody tr').count(), { timeout: 60_000 }).toBeGreaterThan(10);
+    expect(await body(predictions)).toMatch(/flights-delay/);
+    await sleep(500);
+    console.log('screenshot:', await wb.screenshot('10-predictions'));
+    // Lineage of the planted feature: back to its code and the data it was computed from.
+    await wb.runCommand('Sightline: Trace Feature Lineage');
+    await wb.waitForQuickPick(/Trace the lineage of which feature\?/);
+    await wb.pick('route_delay_rate');
+    const lineage = await webviewFrame(wb, /Lineage: route_delay/);
+    await expect.poll(async () => lineage.locator('svg g.node').count(), { timeout: 60_000 }).toBeGreaterThan(1);
+    await sleep(1000);
+    console.log('screenshot:', await wb.screenshot('11-lineage-route_delay_rate'));
+    expect(extensionHostErrors(cs.userDataDir)).toEqual([]);
+  });
+
   it('"Sightline: Replay Traffic" opens the compare view, or says replay is not in this version', async () => {
     await wb.runCommand('Sightline: Replay Traffic');
     if (!cliHas('replay')) {

@@ -176,7 +176,7 @@ function renderTable(p: PageParts): void {
   const columns: Column<PredictionRow>[] = [
     { key: 'time', label: 'Time (UTC)', render: (r) => fmt.time(r.time) },
     { key: 'model', label: 'Model', render: (r) => `${r.model}@${r.version}` },
-    { key: 'source', label: 'Source', render: (r) => r.source },
+    { key: 'source', label: 'Source', render: (r) => sourceCell(r.source) },
     { key: 'score', label: 'Score', numeric: true, render: (r) => fmt.num(r.score, 3) },
     { key: 'pred', label: 'Predicted', numeric: true, render: (r) => r.label_pred ?? '–' },
     { key: 'label', label: 'Label', numeric: true, render: (r) => (r.label === null ? h('span', { className: 'muted' }, 'pending') : h('span', { className: r.label_pred !== null && String(r.label) !== r.label_pred ? 'bad-text' : null }, String(r.label))) },
@@ -301,4 +301,10 @@ function fmtValue(v: unknown): string {
   if (v === null || v === undefined) return '–';
   if (typeof v === 'number') return fmt.num(v, 4);
   return String(v);
+}
+
+/** `replay:<run id>` is long; the table shows the run's short id, the tooltip the whole source. */
+function sourceCell(source: string): HTMLElement | string {
+  const m = /^replay:(?:replay-)?(.+)$/.exec(source);
+  return m ? h('span', { title: source }, `replay ${m[1]!.slice(-8)}`) : source;
 }

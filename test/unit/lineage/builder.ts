@@ -39,7 +39,7 @@ export class Builder {
   }
 
   model(content: string, name: string, version: string): ModelRow {
-    const m: ModelRow = { id: sha(content), name, version, path: null, first_seen: null, training_run_id: null };
+    const m: ModelRow = { id: sha(content), name, version, path: null, first_seen: null, training_run_id: null, features: [] };
     this.models.push(m);
     return m;
   }
