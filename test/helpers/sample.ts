@@ -24,9 +24,9 @@ export async function sampleRecords(n: number): Promise<{ records: FeatureRecord
   };
 }
 
-/** Opens a trace read-only (as a teammate would) and runs one query. */
+/** Opens a trace read-only (as a teammate would; `:memory:` for a scratch database) and runs one query. */
 export async function queryTrace<T = Record<string, unknown>>(trace: string, sql: string): Promise<T[]> {
-  const db = await DuckDBInstance.create(trace, { access_mode: 'READ_ONLY' });
+  const db = await DuckDBInstance.create(trace, trace === ':memory:' ? {} : { access_mode: 'READ_ONLY' });
   const c = await db.connect();
   try {
     return (await c.runAndReadAll(sql)).getRowObjectsJson() as T[];
@@ -59,6 +59,28 @@ export async function sampleLabels(ids: string[]): Promise<Array<{ flight_id: st
     const list = ids.map((id) => `'${id.replaceAll("'", "''")}'`).join(', ');
     const rows = (await c.runAndReadAll(`SELECT flight_id, is_delayed FROM read_parquet('${file}') WHERE flight_id IN (${list}) ORDER BY flight_id`)).getRowObjectsJS();
     return rows.map((r) => ({ flight_id: String(r.flight_id), is_delayed: Number(r.is_delayed) }));
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+/**
+ * "table.column: n" for every text (VARCHAR/JSON) column of a trace holding n > 0 values for which
+ * the SQL condition `where(value)` holds — where a personal value or a forgotten subject survives.
+ */
+export async function textColumnsWhere(trace: string, where: (value: string) => string): Promise<string[]> {
+  const db = await DuckDBInstance.create(trace, { access_mode: 'READ_ONLY' });
+  const c = await db.connect();
+  try {
+    const cols = (await c.runAndReadAll(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' AND data_type IN ('VARCHAR', 'JSON')`)).getRowObjectsJS();
+    const hits: string[] = [];
+    for (const col of cols) {
+      const value = `CAST("${String(col.column_name)}" AS VARCHAR)`;
+      const r = (await c.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM "${String(col.table_name)}" WHERE ${where(value)}`)).getRowObjectsJS()[0]!;
+      if (Number(r.n) > 0) hits.push(`${String(col.table_name)}.${String(col.column_name)}: ${String(r.n)}`);
+    }
+    return hits;
   } finally {
     c.closeSync();
     db.closeSync();

@@ -1,4 +1,3 @@
-import { DuckDBInstance } from '@duckdb/node-api';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -6,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportReport } from '../../../protocol';
 import { ROOT, runCli } from '../../helpers/daemon';
-import { demoTrace, queryTrace } from '../../helpers/sample';
+import { demoTrace, queryTrace, textColumnsWhere } from '../../helpers/sample';
 import { buildSharingTrace, type SharingTrace } from './fixture';
 
 const PERSONAL = ['customer_email', 'client_ip', 'user_agent', 'booking_note'];
@@ -15,23 +14,8 @@ function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-/** Every text column of every table of a trace with a value matching `pattern` (LIKE), as "table.column: n". */
-async function textMatches(trace: string, pattern: string): Promise<string[]> {
-  const db = await DuckDBInstance.create(trace, { access_mode: 'READ_ONLY' });
-  const c = await db.connect();
-  try {
-    const cols = (await c.runAndReadAll(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' AND data_type IN ('VARCHAR', 'JSON')`)).getRowObjectsJS();
-    const hits: string[] = [];
-    for (const col of cols) {
-      const r = (await c.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM "${String(col.table_name)}" WHERE CAST("${String(col.column_name)}" AS VARCHAR) LIKE '${pattern}'`)).getRowObjectsJS()[0]!;
-      if (Number(r.n) > 0) hits.push(`${String(col.table_name)}.${String(col.column_name)}: ${String(r.n)}`);
-    }
-    return hits;
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
-}
+/** Text columns with a value matching `pattern` (LIKE), as "table.column: n". */
+const textMatches = (trace: string, pattern: string): Promise<string[]> => textColumnsWhere(trace, (v) => `${v} LIKE '${pattern}'`);
 
 async function featureColumn(trace: string, feature: string): Promise<string | null> {
   const rows = await queryTrace<{ column_name: string }>(trace, `SELECT column_name FROM feature_columns WHERE feature = '${feature}'`);

@@ -1,4 +1,3 @@
-import { DuckDBInstance } from '@duckdb/node-api';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,17 +7,6 @@ import { runCli } from '../../helpers/daemon';
 import { queryTrace } from '../../helpers/sample';
 import { OpenLineageRunEvent, OtlpExportTraceServiceRequest } from '../../unit/sharing/spec-schemas';
 import { buildSharingTrace, type SharingTrace } from './fixture';
-
-async function inMemory<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const c = await db.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRowObjectsJson() as T[];
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
-}
 
 describe('export formats: Hive-partitioned Parquet, OTLP/JSON spans, OpenLineage events', () => {
   let dir: string;
@@ -45,12 +33,12 @@ describe('export formats: Hive-partitioned Parquet, OTLP/JSON spans, OpenLineage
 
     // An engine that knows nothing about Sightline: hive partitions + named feature columns.
     const glob = path.join(out, 'predictions', '**', '*.parquet').replaceAll("'", "''");
-    const cols = (await inMemory<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet('${glob}', hive_partitioning = true)`));
+    const cols = (await queryTrace<{ column_name: string; column_type: string }>(':memory:', `DESCRIBE SELECT * FROM read_parquet('${glob}', hive_partitioning = true)`));
     const names = cols.map((c) => c.column_name);
     for (const n of ['id', 'time', 'score', 'join_key', 'dep_hour', 'origin', 'route_delay_rate', 'customer_email', 'fare_class', 'date', 'model']) expect(names).toContain(n);
     expect(names).not.toContain('client_ip');
     expect(names.some((n) => /^[fa]_\d+$/.test(n))).toBe(false);
-    const [agg] = await inMemory<{ n: number; days: number; model: string; ok: number }>(
+    const [agg] = await queryTrace<{ n: number; days: number; model: string; ok: number }>(':memory:',
       `SELECT count(*)::INTEGER AS n, count(DISTINCT date)::INTEGER AS days, any_value(model) AS model, count(*) FILTER (WHERE strftime(time AT TIME ZONE 'UTC', '%Y-%m-%d') = CAST(date AS VARCHAR))::INTEGER AS ok
        FROM read_parquet('${glob}', hive_partitioning = true)`,
     );
@@ -60,7 +48,7 @@ describe('export formats: Hive-partitioned Parquet, OTLP/JSON spans, OpenLineage
     expect(agg!.model).toBe('flights-delay@v1');
     // Values survive: the mean score per day equals the trace's.
     const [fromTrace] = await queryTrace<{ s: number; o: number }>(src.trace, `SELECT sum(score) AS s, count(*) FILTER (WHERE f_4 = 'ORD')::INTEGER AS o FROM predictions`);
-    const [fromParquet] = await inMemory<{ s: number; o: number }>(`SELECT sum(score) AS s, count(*) FILTER (WHERE origin = 'ORD')::INTEGER AS o FROM read_parquet('${glob}', hive_partitioning = true)`);
+    const [fromParquet] = await queryTrace<{ s: number; o: number }>(':memory:', `SELECT sum(score) AS s, count(*) FILTER (WHERE origin = 'ORD')::INTEGER AS o FROM read_parquet('${glob}', hive_partitioning = true)`);
     expect(Number(fromParquet!.s)).toBeCloseTo(Number(fromTrace!.s), 6);
     expect(Number(fromParquet!.o)).toBe(Number(fromTrace!.o));
 

@@ -1,4 +1,3 @@
-import { DuckDBInstance } from '@duckdb/node-api';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,26 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetentionResult } from '../../../protocol';
 import { TraceStore } from '../../../daemon/store/trace-store';
 import { runCli, startDaemon } from '../../helpers/daemon';
-import { queryTrace } from '../../helpers/sample';
+import { queryTrace, textColumnsWhere } from '../../helpers/sample';
 import { buildSharingTrace, type SharingTrace } from './fixture';
 
-/** Occurrences of `value` in any text column of any table (the subject's traces anywhere). */
-async function mentions(trace: string, value: string): Promise<string[]> {
-  const db = await DuckDBInstance.create(trace, { access_mode: 'READ_ONLY' });
-  const c = await db.connect();
-  try {
-    const cols = (await c.runAndReadAll(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' AND data_type IN ('VARCHAR', 'JSON')`)).getRowObjectsJS();
-    const hits: string[] = [];
-    for (const col of cols) {
-      const r = (await c.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM "${String(col.table_name)}" WHERE contains(CAST("${String(col.column_name)}" AS VARCHAR), '${value}')`)).getRowObjectsJS()[0]!;
-      if (Number(r.n) > 0) hits.push(`${String(col.table_name)}.${String(col.column_name)}`);
-    }
-    return hits;
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
-}
+/** Text columns of any table still mentioning `value` (the subject's traces anywhere), as "table.column". */
+const mentions = async (trace: string, value: string): Promise<string[]> =>
+  (await textColumnsWhere(trace, (v) => `contains(${v}, '${value}')`)).map((hit) => hit.replace(/: \d+$/, ''));
 
 async function counts(trace: string): Promise<{ predictions: number; labels: number; findings: number; flags: number }> {
   const [r] = await queryTrace<Record<string, number>>(trace, `SELECT (SELECT count(*) FROM predictions)::INTEGER AS predictions, (SELECT count(*) FROM labels)::INTEGER AS labels,
