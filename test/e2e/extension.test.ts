@@ -53,16 +53,10 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
       encoding: 'utf8', env: { ...process.env, SIGHTLINE_HOME: path.join(dir, 'export-home'), SIGHTLINE_HASH_KEY: 'a-teammates-key-of-32-bytes-long' },
     });
     if (shared.status !== 0) throw new Error(`sightline export failed (${shared.status}): ${shared.stderr}`);
-    cs = await startCodeServer(dir, vsix.file, workspace);
-    browser = await launchBrowser();
-    wb = await Workbench.open(browser, cs);
+    ({ cs, browser, wb } = await openWorkbench(dir, vsix.file, workspace));
   }, 600_000);
 
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await cs?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeWorkbench(dir, cs, browser));
 
   it('activates on sightline.json, starts the bundled daemon and shows it connected', async () => {
     expect(vsixBytes).toBeGreaterThan(10 * 1024 * 1024); // the native modules are inside
@@ -226,6 +220,26 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
   });
 });
 
+/** code-server with the packaged extension on `workspace`, and Chromium on its workbench; a failed start closes what had opened. */
+async function openWorkbench(dir: string, vsix: string, workspace: string, opts?: { restricted?: boolean }): Promise<{ cs: CodeServer; browser: Browser; wb: Workbench }> {
+  const cs = await startCodeServer(dir, vsix, workspace, opts);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    return { cs, browser, wb: await Workbench.open(browser, cs) };
+  } catch (err) {
+    await closeWorkbench(undefined, cs, browser);
+    throw err;
+  }
+}
+
+/** Closes what openWorkbench opened (as far as it got) and removes the test folder. */
+async function closeWorkbench(dir: string | undefined, cs: CodeServer | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close().catch(() => undefined);
+  await cs?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
 /** The content frame of the webview whose editor tab title matches. */
 async function webviewFrame(wb: Workbench, title: RegExp, timeoutMs = 60_000): Promise<FrameLocator> {
   await wb.page.locator('.tabs-container .tab', { hasText: title }).first().waitFor({ timeout: timeoutMs });
@@ -245,16 +259,10 @@ describe.skipIf(skip)('Sightline in VS Code, Restricted Mode (untrusted workspac
     dir = tempDir();
     const vsix = packageVsix();
     const { workspace } = prepareWorkspace(dir);
-    cs = await startCodeServer(dir, vsix.file, workspace, { restricted: true });
-    browser = await launchBrowser();
-    wb = await Workbench.open(browser, cs);
+    ({ cs, browser, wb } = await openWorkbench(dir, vsix.file, workspace, { restricted: true }));
   }, 600_000);
 
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await cs?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeWorkbench(dir, cs, browser));
 
   it('opens the trace read-only (no models), shows its findings, and offers no command that runs models', async () => {
     await wb.waitForStatus(/^Sightline: connected \(read-only\)$/, 90_000);
