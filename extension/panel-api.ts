@@ -7,10 +7,14 @@ import type * as Panels from './panels';
  */
 export interface PanelHost {
   extensionUri: vscode.Uri;
+  /** A typed query to the daemon over its WebSocket (methods: drift, findings, trace, slices, predictions, prediction, drift_timeline, run, runs, …). */
   query<T>(method: string, params?: unknown): Promise<T>;
+  /** Daemon stream events (finding, prediction, run_progress, model). */
   onEvent(listener: (event: string, data: unknown[]) => void): vscode.Disposable;
   log: vscode.LogOutputChannel;
+  /** Opens a workspace file at a line (lineage nodes, feature definitions). */
   openFile(path: string, line?: number): Promise<void>;
+  /** true when the trace is someone else's, opened read-only, or the workspace is untrusted. */
   readOnly: boolean;
 }
 

@@ -15,18 +15,9 @@ import { PanelController } from './controller';
 import { panelHandlers, type PanelServices } from './handlers';
 import { buildWebviewHtml, newNonce } from './html';
 
-export interface PanelHost {
-  extensionUri: vscode.Uri;
-  /** A typed query to the daemon over its WebSocket (methods: drift, findings, trace, slices, predictions, prediction, drift_timeline, run, runs, …). */
-  query<T>(method: string, params?: unknown): Promise<T>;
-  /** Daemon stream events (finding, prediction, run_progress, model). */
-  onEvent(listener: (event: string, data: unknown[]) => void): vscode.Disposable;
-  log: vscode.LogOutputChannel;
-  /** Opens a workspace file at a line (lineage nodes, feature definitions). */
-  openFile(path: string, line?: number): Promise<void>;
-  /** true when the trace is someone else's, opened read-only, or the workspace is untrusted. */
-  readOnly: boolean;
-}
+import type { PanelHost } from '../panel-api';
+
+export type { PanelHost };
 
 export const PANEL_VIEW_TYPES: readonly string[] = Object.values(PANEL_VIEW_TYPE);
 
