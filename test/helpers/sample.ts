@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FeatureRecord, ModelCard } from '../../protocol';
 import { ROOT, SAMPLE } from './daemon';
@@ -40,14 +40,42 @@ export async function queryTrace<T = Record<string, unknown>>(trace: string, sql
  * The trace `npm run demo` writes (60,000 served predictions of the sample, labels, lineage, drift,
  * quality and slice findings, a replay run), made by running the built demo when it is missing —
  * a fresh clone has none, and a test that needs it must not be skipped there.
+ *
+ * Test files of several projects (integration, e2e) ask for it at the same time in separate
+ * processes, and the demo deletes and rewrites the file as it goes: whoever comes first makes it
+ * under a lock folder (mkdir is atomic), the others wait for the lock to go, so nobody copies a
+ * half-written trace. A lock older than the demo's time limit is from a killed run and is taken over.
  */
 export function demoTrace(): string {
   const trace = path.join(SAMPLE, '.sightline', 'demo-trace.duckdb');
-  if (!existsSync(trace)) {
-    const demo = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'demo.js')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
-    if (demo.status !== 0) throw new Error(`npm run demo failed (${demo.status}):\n${demo.stdout}\n${demo.stderr}`);
+  const lock = `${trace}.lock`;
+  const limitMs = 600_000;
+  mkdirSync(path.dirname(trace), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > limitMs) rmSync(lock, { recursive: true, force: true });
+      else sleepSync(250);
+    }
+  }
+  try {
+    // A WAL beside it means a demo run that did not finish: make it again.
+    if (!existsSync(trace) || existsSync(`${trace}.wal`)) {
+      const demo = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'demo.js')], { cwd: ROOT, encoding: 'utf8', timeout: limitMs });
+      if (demo.status !== 0) throw new Error(`npm run demo failed (${demo.status}):\n${demo.stdout}\n${demo.stderr}`);
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
   return trace;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** The sample's delayed/on-time labels (traffic/labels.parquet) of these flights, by flight id. */
