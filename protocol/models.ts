@@ -60,6 +60,17 @@ export const HealthResponse = z.object({
   onnxruntime: z.string(),
   /** The WebSocket hub: subscribers, events held for congested ones, events dropped since start. */
   stream: z.object({ subscribers: z.number(), queued_events: z.number(), dropped_events: z.number() }).optional(),
+  /**
+   * Where the daemon's memory is, in MB: the process's resident set, V8's heap and the native
+   * memory V8 knows of, and DuckDB's own accounting (its buffer pool: cached blocks, query memory).
+   */
+  memory: z.object({
+    rss_mb: z.number(),
+    heap_used_mb: z.number(),
+    external_mb: z.number(),
+    duckdb_mb: z.number(),
+    duckdb_limit_mb: z.number().nullable(),
+  }).optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponse>;
 

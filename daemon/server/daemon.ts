@@ -119,12 +119,19 @@ export class Daemon extends Engine {
     return { models: this.registry.list().map((m) => this.registry.info(m)) };
   }
 
-  health(): HealthResponse {
+  async health(): Promise<HealthResponse> {
+    const mb = (bytes: number): number => Math.round(bytes / 1048576);
+    const mem = process.memoryUsage();
+    const duckdb = await this.store.memoryUsage();
     return {
       status: 'ok', protocol: PROTOCOL_VERSION, version: VERSION, pid: process.pid, trace: path.resolve(this.store.path),
       uptime_s: (Date.now() - this.startedAt) / 1000, models: this.registry.list().length,
       predictions_logged: this.writer.rowsWritten, pending_rows: this.writer.pendingRows, durable: this.options.durable,
       onnxruntime: onnxruntimeVersion, stream: this.hub.stats(),
+      memory: {
+        rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), external_mb: mb(mem.external),
+        duckdb_mb: mb(duckdb.usedBytes), duckdb_limit_mb: duckdb.limitBytes === null ? null : mb(duckdb.limitBytes),
+      },
     };
   }
 

@@ -115,7 +115,7 @@ export class HttpServer {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const route = `${req.method} ${url.pathname}`;
       switch (route) {
-        case 'GET /v1/health': return reply(res, 200, this.daemon.health());
+        case 'GET /v1/health': return reply(res, 200, await this.daemon.health());
         case 'GET /v1/models': return reply(res, 200, this.daemon.models());
         case 'POST /v1/models': return reply(res, 200, await this.daemon.loadModel(await this.body(req, LoadModelRequest, 'model load request')));
         case 'POST /v1/predict': return reply(res, 200, await this.daemon.predictor.predict(await this.body(req, PredictRequest, 'predict request')));

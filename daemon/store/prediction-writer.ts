@@ -202,6 +202,8 @@ export class PredictionWriter {
     if (++this.commits < CHECKPOINT_COMMITS) return;
     this.commits = 0;
     await this.store.conn.run('CHECKPOINT').catch(() => undefined);
+    // A checkpoint frees the in-memory copies of what it wrote; give that memory back to the OS.
+    await this.store.releaseFreedMemory().catch(() => undefined);
   }
 
   /**

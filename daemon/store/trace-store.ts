@@ -39,6 +39,9 @@ export class TraceStore {
   /** Bumped whenever `predictions` gains columns, so appenders know to re-read the layout. */
   schemaGeneration = 0;
 
+  /** The memory_limit to restate in `releaseFreedMemory` (the configured one, else DuckDB's own, read once). */
+  private memoryLimit: string | null = null;
+
   private constructor(
     readonly path: string,
     readonly instance: DuckDBInstance,
@@ -91,6 +94,7 @@ export class TraceStore {
     }
     const conn = await instance.connect();
     const store = new TraceStore(path, instance, conn, readOnly ? conn : await instance.connect(), readOnly);
+    store.memoryLimit = options.memoryLimit ?? null;
     try {
       if (readOnly) await store.checkVersion();
       else await store.migrate();
@@ -278,6 +282,30 @@ export class TraceStore {
     if (this.readOnly) throw new SightlineError('unsupported', `${this.path} is open read-only`);
   }
 
+  /**
+   * Hands memory DuckDB has freed back to the operating system. DuckDB's block allocator keeps
+   * the blocks that queries, appends and checkpoints free, for reuse; in a process that runs for
+   * days that retention shows as RSS that only rises (the soak measured tens of MB in ten
+   * minutes; a 3M-row scan kept ~290 MB). Setting memory_limit — to the value it already has, so
+   * nothing is evicted and no query is ever short of memory — makes DuckDB evict down to the
+   * limit (a no-op) and flush its allocator (BufferPool::SetLimit → FlushAll): 398 → 112 MB RSS
+   * after that scan, in ~30 ms. The daemon's writer calls it after each periodic checkpoint.
+   */
+  async releaseFreedMemory(): Promise<void> {
+    if (this.memoryLimit === null) {
+      const r = await this.conn.runAndReadAll(`SELECT current_setting('memory_limit') AS lim`);
+      this.memoryLimit = String(r.getRowObjectsJS()[0]!.lim);
+    }
+    await this.conn.run(`SET memory_limit = ${literal(this.memoryLimit)}`);
+  }
+
+  /** DuckDB's own memory accounting (buffer pool: cached blocks and query memory) and its limit, in bytes. */
+  async memoryUsage(): Promise<{ usedBytes: number; limitBytes: number | null }> {
+    const r = await this.conn.runAndReadAll(`SELECT (SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory())::DOUBLE AS used, current_setting('memory_limit') AS lim`);
+    const row = r.getRowObjectsJS()[0]!;
+    return { usedBytes: Number(row.used), limitBytes: parseSize(String(row.lim)) };
+  }
+
   async checkpoint(): Promise<void> {
     if (!this.readOnly) await this.conn.run('CHECKPOINT');
   }
@@ -331,4 +359,12 @@ function describeOpenError(path: string, err: unknown): SightlineError {
     return new SightlineError('bad_file', `${path} is not a readable DuckDB trace file: ${msg}`);
   }
   return new SightlineError('bad_file', `cannot open ${path}: ${msg}`);
+}
+
+/** DuckDB's printed sizes ("256.0 MiB", "1.5 GiB", "512 bytes") in bytes; null when not one. */
+function parseSize(text: string): number | null {
+  const m = /^([\d.]+)\s*(bytes|KiB|MiB|GiB|TiB|KB|MB|GB|TB)?$/i.exec(text.trim());
+  if (!m) return null;
+  const units: Record<string, number> = { bytes: 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 };
+  return Number(m[1]) * (units[(m[2] ?? 'bytes').toLowerCase()] ?? 1);
 }

@@ -37,7 +37,10 @@ export async function startDaemon(args: string[] = [], opts: { trace?: string; d
   const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'sightline-test-'));
   const home = path.join(dir, 'home');
   const trace = opts.trace ?? path.join(dir, 'trace.duckdb');
-  const child = spawn(process.execPath, [CLI, 'serve', '--trace', trace, '--port', '0', ...args], {
+  // SIGHTLINE_DAEMON_WRAPPER="heaptrack -o /tmp/ht" runs the daemon under a profiler (diagnosing the soak).
+  const wrapper = (process.env.SIGHTLINE_DAEMON_WRAPPER ?? '').split(' ').filter(Boolean);
+  const command = [...wrapper, process.execPath, CLI, 'serve', '--trace', trace, '--port', '0', ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, SIGHTLINE_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import type { FeatureRecord } from '../../protocol';
+import type { FeatureRecord, HealthResponse } from '../../protocol';
 import { MODEL_V1, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { queryTrace, sampleRecords } from '../helpers/sample';
 import { featuresOf, project } from '../helpers/wire';
@@ -36,7 +36,10 @@ export interface SoakReport {
   rssMb: { start: number; afterWarmup: number; end: number; max: number };
   /** (median of the last minute − median of the first minute after warm-up) / the latter */
   growth: number;
-  samples: { t: number; rssMb: number }[];
+  /** The same window's change in MB of RSS, V8's heap, native memory V8 knows of, and DuckDB's accounting: where growth went. */
+  deltaMb: { rss: number; heap: number; external: number; duckdb: number };
+  /** RSS and, from /v1/health, V8's heap, native memory V8 knows of, and DuckDB's own accounting (MB). */
+  samples: { t: number; rssMb: number; heapMb?: number; externalMb?: number; duckdbMb?: number }[];
   /** Exit code of the daemon after SIGTERM (0: a clean stop). */
   stopCode?: number | null;
   rowsInFile?: number;
@@ -67,7 +70,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const headers = { Authorization: `Bearer ${d.info.token}`, 'Content-Type': 'application/json' };
     const report: SoakReport = {
       minutes: o.minutes, requests: 0, errors: 0, rowsLogged: 0, labels: 0, driftRuns: 0, events: 0,
-      latencyMs: { p50: 0, p99: 0, max: 0 }, rssMb: { start: rssMb(d.info.pid), afterWarmup: NaN, end: NaN, max: 0 }, growth: NaN, samples: [], passed: false,
+      latencyMs: { p50: 0, p99: 0, max: 0 }, rssMb: { start: rssMb(d.info.pid), afterWarmup: NaN, end: NaN, max: 0 }, growth: NaN,
+      deltaMb: { rss: NaN, heap: NaN, external: NaN, duckdb: NaN }, samples: [], passed: false,
     };
     // A subscriber that reads every event (an editor left open).
     const ws = new WebSocket(`ws://127.0.0.1:${d.info.port}/v1/stream`, { headers: { Authorization: `Bearer ${d.info.token}` } });
@@ -109,6 +113,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       latencies.push(performance.now() - t);
       report.requests++;
     };
+    let lastMemory: HealthResponse['memory'];
     let nextSample = t0;
     let nextSide = t0 + 1000;
     let nextHeavy = t0 + 30_000;
@@ -131,7 +136,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
           track(fetch(`${base}/v1/labels`, { method: 'POST', headers, body: JSON.stringify({ source: 'soak', labels: batch }) })
             .then(async (r) => { await r.text(); if (r.status === 200) report.labels += batch.length; else report.errors++; }, () => report.errors++));
         }
-        track(fetch(`${base}/v1/health`, { headers }).then((r) => r.json() as Promise<{ predictions_logged: number }>).then((h) => (report.rowsLogged = h.predictions_logged), () => report.errors++));
+        track(fetch(`${base}/v1/health`, { headers }).then((r) => r.json() as Promise<HealthResponse>).then((h) => {
+          report.rowsLogged = h.predictions_logged;
+          lastMemory = h.memory;
+        }, () => report.errors++));
       }
       if (Date.now() >= nextHeavy) {
         nextHeavy += 30_000;
@@ -146,13 +154,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       if (Date.now() >= nextSample) {
         nextSample += 5000;
         const rss = rssMb(d.info.pid);
-        report.samples.push({ t: Math.round((Date.now() - t0) / 1000), rssMb: Math.round(rss) });
+        report.samples.push({ t: Math.round((Date.now() - t0) / 1000), rssMb: Math.round(rss), heapMb: lastMemory?.heap_used_mb, externalMb: lastMemory?.external_mb, duckdbMb: lastMemory?.duckdb_mb });
         report.rssMb.max = Math.max(report.rssMb.max, rss);
         if (Number.isNaN(report.rssMb.afterWarmup) && Date.now() - t0 >= warmupMs) report.rssMb.afterWarmup = rss;
       }
       if (Date.now() - lastLog >= 60_000) {
         lastLog = Date.now();
-        log(`soak: ${((Date.now() - t0) / 60_000).toFixed(0)}/${o.minutes} min, ${report.requests} requests, ${report.errors} errors, RSS ${rssMb(d.info.pid).toFixed(0)} MB`);
+        log(`soak: ${((Date.now() - t0) / 60_000).toFixed(0)}/${o.minutes} min, ${report.requests} requests, ${report.errors} errors, RSS ${rssMb(d.info.pid).toFixed(0)} MB (V8 heap ${lastMemory?.heap_used_mb ?? '?'} MB, external ${lastMemory?.external_mb ?? '?'} MB, DuckDB ${lastMemory?.duckdb_mb ?? '?'} MB)`);
       }
     }
     await Promise.all(inflight);
@@ -162,9 +170,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const sorted = [...latencies].sort((a, b) => a - b);
     report.latencyMs = { p50: +sorted[Math.floor(sorted.length * 0.5)]!.toFixed(2), p99: +sorted[Math.floor(sorted.length * 0.99)]!.toFixed(2), max: +sorted[sorted.length - 1]!.toFixed(2) };
     const after = report.samples.filter((s) => s.t * 1000 >= warmupMs);
-    const firstMinute = after.filter((s) => s.t * 1000 < warmupMs + 60_000).map((s) => s.rssMb);
-    const lastMinute = after.filter((s) => s.t * 1000 >= durationMs - 60_000).map((s) => s.rssMb);
-    report.growth = (median(lastMinute) - median(firstMinute)) / median(firstMinute);
+    const firstMinute = after.filter((s) => s.t * 1000 < warmupMs + 60_000);
+    const lastMinute = after.filter((s) => s.t * 1000 >= durationMs - 60_000);
+    const delta = (pick: (s: SoakReport['samples'][number]) => number | undefined): number =>
+      median(lastMinute.map(pick).filter((x): x is number => x !== undefined)) - median(firstMinute.map(pick).filter((x): x is number => x !== undefined));
+    report.growth = delta((s) => s.rssMb) / median(firstMinute.map((s) => s.rssMb));
+    report.deltaMb = { rss: delta((s) => s.rssMb), heap: delta((s) => s.heapMb), external: delta((s) => s.externalMb), duckdb: delta((s) => s.duckdbMb) };
     const h = (await (await fetch(`${base}/v1/health`, { headers })).json()) as { predictions_logged: number };
     report.rowsLogged = h.predictions_logged;
     report.passed = report.errors === 0 && report.growth < (o.maxGrowth ?? 0.1);
@@ -180,5 +191,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 }
 
 export function summarizeSoak(r: SoakReport): string {
-  return `soak ${r.minutes} min: ${r.requests} requests (${r.rowsLogged} rows logged, ${r.labels} labels, ${r.events} events streamed, ${r.driftRuns} drift runs), ${r.errors} errors, latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms; RSS ${r.rssMb.start.toFixed(0)} MB at start, ${r.rssMb.afterWarmup.toFixed(0)} MB after warm-up, ${r.rssMb.end.toFixed(0)} MB at end (max ${r.rssMb.max.toFixed(0)}); growth after warm-up ${(r.growth * 100).toFixed(1)} %; clean stop ${r.stopCode === 0}, ${r.rowsInFile} rows in the file → ${r.passed ? 'PASS' : 'FAIL'}`;
+  return `soak ${r.minutes} min: ${r.requests} requests (${r.rowsLogged} rows logged, ${r.labels} labels, ${r.events} events streamed, ${r.driftRuns} drift runs), ${r.errors} errors, latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms; RSS ${r.rssMb.start.toFixed(0)} MB at start, ${r.rssMb.afterWarmup.toFixed(0)} MB after warm-up, ${r.rssMb.end.toFixed(0)} MB at end (max ${r.rssMb.max.toFixed(0)}); growth after warm-up ${(r.growth * 100).toFixed(1)} % (RSS ${signed(r.deltaMb.rss)} MB: V8 heap ${signed(r.deltaMb.heap)}, external ${signed(r.deltaMb.external)}, DuckDB ${signed(r.deltaMb.duckdb)}, the rest native allocators); clean stop ${r.stopCode === 0}, ${r.rowsInFile} rows in the file → ${r.passed ? 'PASS' : 'FAIL'}`;
+}
+
+function signed(mb: number): string {
+  return Number.isNaN(mb) ? '?' : `${mb >= 0 ? '+' : ''}${mb.toFixed(0)}`;
 }
