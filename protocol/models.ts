@@ -67,8 +67,12 @@ export const HealthResponse = z.object({
   memory: z.object({
     rss_mb: z.number(),
     heap_used_mb: z.number(),
+    /** V8's heap as committed (used plus pages V8 keeps for reuse). */
+    heap_total_mb: z.number(),
     external_mb: z.number(),
     duckdb_mb: z.number(),
+    /** DuckDB's memory by its tag (BASE_TABLE: cached table blocks; HASH_TABLE, ORDER_BY …: queries), tags over 1 MB. */
+    duckdb_tags_mb: z.record(z.string(), z.number()).optional(),
     duckdb_limit_mb: z.number().nullable(),
   }).optional(),
 });

@@ -119,18 +119,39 @@ export class Daemon extends Engine {
     return { models: this.registry.list().map((m) => this.registry.info(m)) };
   }
 
+  private lastDuckdbMemory: { usedBytes: number; limitBytes: number | null; byTag: Record<string, number> } = { usedBytes: 0, limitBytes: null, byTag: {} };
+  private duckdbMemoryQuery: Promise<void> | null = null;
+
+  /**
+   * DuckDB's memory figures for health, waiting at most 250 ms: health is the liveness probe of
+   * the extension, and the reader connection may be busy with a long analysis; then the last
+   * figures are reported. One query at a time.
+   */
+  private async duckdbMemory(): Promise<{ usedBytes: number; limitBytes: number | null; byTag: Record<string, number> }> {
+    this.duckdbMemoryQuery ??= this.store.memoryUsage().then(
+      (m) => { this.lastDuckdbMemory = m; },
+      () => undefined,
+    ).finally(() => { this.duckdbMemoryQuery = null; });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.duckdbMemoryQuery, new Promise<void>((resolve) => { timer = setTimeout(resolve, 250); })]);
+    clearTimeout(timer);
+    return this.lastDuckdbMemory;
+  }
+
   async health(): Promise<HealthResponse> {
     const mb = (bytes: number): number => Math.round(bytes / 1048576);
     const mem = process.memoryUsage();
-    const duckdb = await this.store.memoryUsage();
+    const duckdb = await this.duckdbMemory();
     return {
       status: 'ok', protocol: PROTOCOL_VERSION, version: VERSION, pid: process.pid, trace: path.resolve(this.store.path),
       uptime_s: (Date.now() - this.startedAt) / 1000, models: this.registry.list().length,
       predictions_logged: this.writer.rowsWritten, pending_rows: this.writer.pendingRows, durable: this.options.durable,
       onnxruntime: onnxruntimeVersion, stream: this.hub.stats(),
       memory: {
-        rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), external_mb: mb(mem.external),
-        duckdb_mb: mb(duckdb.usedBytes), duckdb_limit_mb: duckdb.limitBytes === null ? null : mb(duckdb.limitBytes),
+        rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), heap_total_mb: mb(mem.heapTotal), external_mb: mb(mem.external),
+        duckdb_mb: mb(duckdb.usedBytes),
+        duckdb_tags_mb: Object.fromEntries(Object.entries(duckdb.byTag).filter(([, b]) => b >= 1048576).map(([t, b]) => [t, mb(b)])),
+        duckdb_limit_mb: duckdb.limitBytes === null ? null : mb(duckdb.limitBytes),
       },
     };
   }

@@ -202,8 +202,9 @@ export class PredictionWriter {
     if (++this.commits < CHECKPOINT_COMMITS) return;
     this.commits = 0;
     await this.store.conn.run('CHECKPOINT').catch(() => undefined);
-    // A checkpoint frees the in-memory copies of what it wrote; give that memory back to the OS.
-    await this.store.releaseFreedMemory().catch(() => undefined);
+    // The checkpoint freed the in-memory copies of what it wrote, and cached the blocks it wrote:
+    // keep the cache small and give freed memory back to the OS.
+    await this.store.trimMemory(CACHE_KEPT_BYTES).catch(() => undefined);
   }
 
   /**
@@ -285,3 +286,5 @@ function appendVarcharOrNull(a: DuckDBAppender, v: string | null): void {
 }
 
 const CHECKPOINT_COMMITS = 100;
+/** Table blocks DuckDB keeps cached after a checkpoint (see TraceStore.trimMemory). */
+const CACHE_KEPT_BYTES = 16 * 1048576;

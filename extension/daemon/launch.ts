@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DAEMON_NODE_OPTIONS } from '../../daemon/server/node-options';
 
 /** What the daemon serves: one trace file, written with models, or read-only without any. */
 export interface DaemonTarget {
@@ -20,12 +21,13 @@ export interface Launcher {
 /**
  * How to run the `sightline` CLI: the bundled `dist/sightline.js` (or a configured `.js`) on the
  * editor's own Node runtime (`process.execPath` with ELECTRON_RUN_AS_NODE=1, as VS Code runs
- * Node-based language servers), or a configured executable as is.
+ * Node-based language servers) with the daemon's Node options (daemon/server/node-options.ts), or a
+ * configured executable as is.
  */
 export function cliLauncher(bundledScript: string, configuredPath: string, home: string, baseEnv: NodeJS.ProcessEnv = process.env): Launcher {
   const env: NodeJS.ProcessEnv = { ...baseEnv, SIGHTLINE_HOME: home, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' };
   const script = configuredPath || bundledScript;
-  if (/\.[cm]?js$/i.test(script)) return { command: process.execPath, prefix: [script], env };
+  if (/\.[cm]?js$/i.test(script)) return { command: process.execPath, prefix: [...DAEMON_NODE_OPTIONS, script], env };
   return { command: script, prefix: [], env };
 }
 

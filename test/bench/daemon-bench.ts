@@ -21,6 +21,7 @@ import { servedBatch } from '../../daemon/serving/predictor';
 import { uuidv7 } from '../../daemon/store/ids';
 import { PredictionWriter, type PredictionBatch } from '../../daemon/store/prediction-writer';
 import { TraceStore } from '../../daemon/store/trace-store';
+import { DAEMON_NODE_OPTIONS } from '../../daemon/server/node-options';
 
 const ROOT = process.cwd();
 const MODEL = path.join(ROOT, 'samples/flights/models/flights-delay-v1.onnx');
@@ -70,7 +71,7 @@ async function rawOrt(records: FeatureRecord[]): Promise<{ rowsPerS: number }> {
 async function served(records: FeatureRecord[], logging: boolean): Promise<{ rowsPerS: number; p50: number; p99: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-'));
   const home = path.join(dir, 'home');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sightline.js'), 'serve', '--trace', path.join(dir, 't.duckdb'), '--model', MODEL, '--port', '0', ...(logging ? [] : ['--no-logging'])], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_OPTIONS, path.join(ROOT, 'bin/sightline.js'), 'serve', '--trace', path.join(dir, 't.duckdb'), '--model', MODEL, '--port', '0', ...(logging ? [] : ['--no-logging'])], {
     env: { ...process.env, SIGHTLINE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SightlineClient } from '../../clients/typescript/client';
 import type { DaemonInfo } from '../../protocol';
+import { DAEMON_NODE_OPTIONS } from '../../daemon/server/node-options';
 import { readDaemonInfo } from '../../daemon/server/state-file';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -39,7 +40,7 @@ export async function startDaemon(args: string[] = [], opts: { trace?: string; d
   const trace = opts.trace ?? path.join(dir, 'trace.duckdb');
   // SIGHTLINE_DAEMON_WRAPPER="heaptrack -o /tmp/ht" runs the daemon under a profiler (diagnosing the soak).
   const wrapper = (process.env.SIGHTLINE_DAEMON_WRAPPER ?? '').split(' ').filter(Boolean);
-  const command = [...wrapper, process.execPath, CLI, 'serve', '--trace', trace, '--port', '0', ...args];
+  const command = [...wrapper, process.execPath, ...DAEMON_NODE_OPTIONS, CLI, 'serve', '--trace', trace, '--port', '0', ...args];
   const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, SIGHTLINE_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,9 +37,9 @@ export interface SoakReport {
   /** (median of the last minute − median of the first minute after warm-up) / the latter */
   growth: number;
   /** The same window's change in MB of RSS, V8's heap, native memory V8 knows of, and DuckDB's accounting: where growth went. */
-  deltaMb: { rss: number; heap: number; external: number; duckdb: number };
+  deltaMb: { rss: number; heap: number; heapTotal: number; external: number; duckdb: number };
   /** RSS and, from /v1/health, V8's heap, native memory V8 knows of, and DuckDB's own accounting (MB). */
-  samples: { t: number; rssMb: number; heapMb?: number; externalMb?: number; duckdbMb?: number }[];
+  samples: { t: number; rssMb: number; heapMb?: number; heapTotalMb?: number; externalMb?: number; duckdbMb?: number }[];
   /** Exit code of the daemon after SIGTERM (0: a clean stop). */
   stopCode?: number | null;
   rowsInFile?: number;
@@ -71,7 +71,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const report: SoakReport = {
       minutes: o.minutes, requests: 0, errors: 0, rowsLogged: 0, labels: 0, driftRuns: 0, events: 0,
       latencyMs: { p50: 0, p99: 0, max: 0 }, rssMb: { start: rssMb(d.info.pid), afterWarmup: NaN, end: NaN, max: 0 }, growth: NaN,
-      deltaMb: { rss: NaN, heap: NaN, external: NaN, duckdb: NaN }, samples: [], passed: false,
+      deltaMb: { rss: NaN, heap: NaN, heapTotal: NaN, external: NaN, duckdb: NaN }, samples: [], passed: false,
     };
     // A subscriber that reads every event (an editor left open).
     const ws = new WebSocket(`ws://127.0.0.1:${d.info.port}/v1/stream`, { headers: { Authorization: `Bearer ${d.info.token}` } });
@@ -154,13 +154,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       if (Date.now() >= nextSample) {
         nextSample += 5000;
         const rss = rssMb(d.info.pid);
-        report.samples.push({ t: Math.round((Date.now() - t0) / 1000), rssMb: Math.round(rss), heapMb: lastMemory?.heap_used_mb, externalMb: lastMemory?.external_mb, duckdbMb: lastMemory?.duckdb_mb });
+        report.samples.push({ t: Math.round((Date.now() - t0) / 1000), rssMb: Math.round(rss), heapMb: lastMemory?.heap_used_mb, heapTotalMb: lastMemory?.heap_total_mb, externalMb: lastMemory?.external_mb, duckdbMb: lastMemory?.duckdb_mb });
         report.rssMb.max = Math.max(report.rssMb.max, rss);
         if (Number.isNaN(report.rssMb.afterWarmup) && Date.now() - t0 >= warmupMs) report.rssMb.afterWarmup = rss;
       }
       if (Date.now() - lastLog >= 60_000) {
         lastLog = Date.now();
-        log(`soak: ${((Date.now() - t0) / 60_000).toFixed(0)}/${o.minutes} min, ${report.requests} requests, ${report.errors} errors, RSS ${rssMb(d.info.pid).toFixed(0)} MB (V8 heap ${lastMemory?.heap_used_mb ?? '?'} MB, external ${lastMemory?.external_mb ?? '?'} MB, DuckDB ${lastMemory?.duckdb_mb ?? '?'} MB)`);
+        log(`soak: ${((Date.now() - t0) / 60_000).toFixed(0)}/${o.minutes} min, ${report.requests} requests, ${report.errors} errors, RSS ${rssMb(d.info.pid).toFixed(0)} MB (V8 heap ${lastMemory?.heap_used_mb ?? '?'}/${lastMemory?.heap_total_mb ?? '?'} MB, external ${lastMemory?.external_mb ?? '?'} MB, DuckDB ${lastMemory?.duckdb_mb ?? '?'} MB ${JSON.stringify(lastMemory?.duckdb_tags_mb ?? {})})`);
       }
     }
     await Promise.all(inflight);
@@ -175,7 +175,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const delta = (pick: (s: SoakReport['samples'][number]) => number | undefined): number =>
       median(lastMinute.map(pick).filter((x): x is number => x !== undefined)) - median(firstMinute.map(pick).filter((x): x is number => x !== undefined));
     report.growth = delta((s) => s.rssMb) / median(firstMinute.map((s) => s.rssMb));
-    report.deltaMb = { rss: delta((s) => s.rssMb), heap: delta((s) => s.heapMb), external: delta((s) => s.externalMb), duckdb: delta((s) => s.duckdbMb) };
+    report.deltaMb = { rss: delta((s) => s.rssMb), heap: delta((s) => s.heapMb), heapTotal: delta((s) => s.heapTotalMb), external: delta((s) => s.externalMb), duckdb: delta((s) => s.duckdbMb) };
     const h = (await (await fetch(`${base}/v1/health`, { headers })).json()) as { predictions_logged: number };
     report.rowsLogged = h.predictions_logged;
     report.passed = report.errors === 0 && report.growth < (o.maxGrowth ?? 0.1);
@@ -191,7 +191,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 }
 
 export function summarizeSoak(r: SoakReport): string {
-  return `soak ${r.minutes} min: ${r.requests} requests (${r.rowsLogged} rows logged, ${r.labels} labels, ${r.events} events streamed, ${r.driftRuns} drift runs), ${r.errors} errors, latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms; RSS ${r.rssMb.start.toFixed(0)} MB at start, ${r.rssMb.afterWarmup.toFixed(0)} MB after warm-up, ${r.rssMb.end.toFixed(0)} MB at end (max ${r.rssMb.max.toFixed(0)}); growth after warm-up ${(r.growth * 100).toFixed(1)} % (RSS ${signed(r.deltaMb.rss)} MB: V8 heap ${signed(r.deltaMb.heap)}, external ${signed(r.deltaMb.external)}, DuckDB ${signed(r.deltaMb.duckdb)}, the rest native allocators); clean stop ${r.stopCode === 0}, ${r.rowsInFile} rows in the file → ${r.passed ? 'PASS' : 'FAIL'}`;
+  return `soak ${r.minutes} min: ${r.requests} requests (${r.rowsLogged} rows logged, ${r.labels} labels, ${r.events} events streamed, ${r.driftRuns} drift runs), ${r.errors} errors, latency p50 ${r.latencyMs.p50} ms p99 ${r.latencyMs.p99} ms; RSS ${r.rssMb.start.toFixed(0)} MB at start, ${r.rssMb.afterWarmup.toFixed(0)} MB after warm-up, ${r.rssMb.end.toFixed(0)} MB at end (max ${r.rssMb.max.toFixed(0)}); growth after warm-up ${(r.growth * 100).toFixed(1)} % (RSS ${signed(r.deltaMb.rss)} MB: V8 heap ${signed(r.deltaMb.heap)} used, ${signed(r.deltaMb.heapTotal)} committed, external ${signed(r.deltaMb.external)}, DuckDB ${signed(r.deltaMb.duckdb)}, the rest native allocators); clean stop ${r.stopCode === 0}, ${r.rowsInFile} rows in the file → ${r.passed ? 'PASS' : 'FAIL'}`;
 }
 
 function signed(mb: number): string {

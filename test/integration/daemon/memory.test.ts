@@ -14,27 +14,36 @@ function rssMb(): number {
 }
 
 describe('daemon memory', () => {
-  it('releaseFreedMemory gives DuckDB\'s freed memory back to the OS without evicting its cache or changing the limit', async () => {
+  it('trimMemory gives freed memory back to the OS and keeps the block cache to its bound, without changing the limit', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-memory-'));
     dirs.push(dir);
     const store = await TraceStore.open(path.join(dir, 'trace.duckdb'), { memoryLimit: '512MB' });
     try {
       const q = async (sql: string): Promise<Record<string, unknown>[]> => (await store.conn.runAndReadAll(sql)).getRowObjectsJS();
-      // A scratch table of 3M rows and a grouping over it: DuckDB allocates and then frees a few hundred MB.
+      const cachedMb = async (): Promise<number> => Number((await q(`SELECT coalesce(sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), 0)::DOUBLE / 1048576 AS mb FROM duckdb_memory()`))[0]!.mb);
+      // A scratch table of 3M rows, a grouping and a scan over it: DuckDB allocates and frees a few
+      // hundred MB and caches the table's blocks.
       await store.conn.run(`CREATE TABLE scratch AS SELECT range AS a, random() AS b, md5(range::VARCHAR) AS s FROM range(3000000)`);
       await store.checkpoint();
       await q(`SELECT count(DISTINCT s), sum(b) FROM scratch`);
+      await q(`SELECT * FROM scratch WHERE a % 1000 = 0`);
       const limitBefore = (await q(`SELECT current_setting('memory_limit') AS l`))[0]!.l;
-      const cachedBefore = (await store.memoryUsage()).usedBytes;
+      const cachedBefore = await cachedMb();
+      expect(cachedBefore).toBeGreaterThan(40);
       const before = rssMb();
-      await store.releaseFreedMemory();
+      await store.trimMemory(16 * 1048576);
       const after = rssMb();
-      // Measured here: ~390 → ~110 MB. The freed memory goes back; what DuckDB still caches stays.
+      // Measured here: ~390 → ~110 MB, the cache ~70 → ~3 MB.
       expect(before - after, `RSS ${before.toFixed(0)} → ${after.toFixed(0)} MB`).toBeGreaterThan(100);
+      expect(await cachedMb()).toBeLessThanOrEqual(17);
       expect((await q(`SELECT current_setting('memory_limit') AS l`))[0]!.l).toBe(limitBefore);
-      expect((await store.memoryUsage()).usedBytes).toBe(cachedBefore);
-      // The data is all there and queries still run.
-      expect(Number((await q(`SELECT count(*) AS n FROM scratch`))[0]!.n)).toBe(3_000_000);
+      // The data is all there and queries still run (the cache refills from the file).
+      expect(Number((await q(`SELECT count(*) AS n FROM scratch WHERE a % 1000 = 0`))[0]!.n)).toBe(3000);
+      // A cache already within its bound is left alone; freed memory is still released.
+      const cachedNow = await cachedMb();
+      await store.trimMemory(512 * 1048576);
+      expect(await cachedMb()).toBeCloseTo(cachedNow, 0);
+      expect((await q(`SELECT current_setting('memory_limit') AS l`))[0]!.l).toBe(limitBefore);
     } finally {
       store.close();
     }

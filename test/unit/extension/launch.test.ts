@@ -11,16 +11,16 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-ext-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('cliLauncher: how the sightline CLI runs', () => {
-  it('runs the bundled script (or a configured .js/.cjs/.mjs) on the editor\u2019s Node, as Node', () => {
+  it('runs the bundled script (or a configured .js/.cjs/.mjs) on the editor\u2019s Node, as Node, with a small young generation', () => {
     const base = { PATH: '/usr/bin', SIGHTLINE_HOME: '/elsewhere', KEEP: 'x' };
     const bundled = cliLauncher('/ext/dist/sightline.js', '', '/home/h', base);
     expect(bundled).toEqual({
       command: process.execPath,
-      prefix: ['/ext/dist/sightline.js'],
+      prefix: ['--max-semi-space-size=2', '/ext/dist/sightline.js'],
       env: { PATH: '/usr/bin', KEEP: 'x', SIGHTLINE_HOME: '/home/h', ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
     });
     for (const script of ['/opt/my-cli.cjs', '/opt/my-cli.mjs', '/opt/MY-CLI.JS']) {
-      expect(cliLauncher('/ext/dist/sightline.js', script, '/h', base)).toMatchObject({ command: process.execPath, prefix: [script] });
+      expect(cliLauncher('/ext/dist/sightline.js', script, '/h', base)).toMatchObject({ command: process.execPath, prefix: ['--max-semi-space-size=2', script] });
     }
   });
 
