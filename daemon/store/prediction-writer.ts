@@ -287,4 +287,4 @@ function appendVarcharOrNull(a: DuckDBAppender, v: string | null): void {
 
 const CHECKPOINT_COMMITS = 100;
 /** Table blocks DuckDB keeps cached after a checkpoint (see TraceStore.trimMemory). */
-const CACHE_KEPT_BYTES = 16 * 1048576;
+const CACHE_KEPT_BYTES = 8 * 1048576;

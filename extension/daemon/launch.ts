@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DAEMON_NODE_OPTIONS } from '../../daemon/server/node-options';
+import { DAEMON_NODE_OPTIONS, daemonEnv } from '../../daemon/server/process-options';
 
 /** What the daemon serves: one trace file, written with models, or read-only without any. */
 export interface DaemonTarget {
@@ -21,11 +21,11 @@ export interface Launcher {
 /**
  * How to run the `sightline` CLI: the bundled `dist/sightline.js` (or a configured `.js`) on the
  * editor's own Node runtime (`process.execPath` with ELECTRON_RUN_AS_NODE=1, as VS Code runs
- * Node-based language servers) with the daemon's Node options (daemon/server/node-options.ts), or a
- * configured executable as is.
+ * Node-based language servers) with the daemon's Node options, or a configured executable as is;
+ * both with the daemon's allocator settings (daemon/server/process-options.ts).
  */
 export function cliLauncher(bundledScript: string, configuredPath: string, home: string, baseEnv: NodeJS.ProcessEnv = process.env): Launcher {
-  const env: NodeJS.ProcessEnv = { ...baseEnv, SIGHTLINE_HOME: home, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = daemonEnv({ ...baseEnv, SIGHTLINE_HOME: home, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' });
   const script = configuredPath || bundledScript;
   if (/\.[cm]?js$/i.test(script)) return { command: process.execPath, prefix: [...DAEMON_NODE_OPTIONS, script], env };
   return { command: script, prefix: [], env };

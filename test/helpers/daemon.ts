@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SightlineClient } from '../../clients/typescript/client';
 import type { DaemonInfo } from '../../protocol';
-import { DAEMON_NODE_OPTIONS } from '../../daemon/server/node-options';
+import { DAEMON_NODE_OPTIONS, daemonEnv } from '../../daemon/server/process-options';
 import { readDaemonInfo } from '../../daemon/server/state-file';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -42,7 +42,7 @@ export async function startDaemon(args: string[] = [], opts: { trace?: string; d
   const wrapper = (process.env.SIGHTLINE_DAEMON_WRAPPER ?? '').split(' ').filter(Boolean);
   const command = [...wrapper, process.execPath, ...DAEMON_NODE_OPTIONS, CLI, 'serve', '--trace', trace, '--port', '0', ...args];
   const child = spawn(command[0]!, command.slice(1), {
-    env: { ...process.env, SIGHTLINE_HOME: home },
+    env: daemonEnv({ ...process.env, SIGHTLINE_HOME: home }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // A test that times out or a worker that exits must not leave a daemon running behind it.

@@ -17,7 +17,7 @@ describe('cliLauncher: how the sightline CLI runs', () => {
     expect(bundled).toEqual({
       command: process.execPath,
       prefix: ['--max-semi-space-size=2', '/ext/dist/sightline.js'],
-      env: { PATH: '/usr/bin', KEEP: 'x', SIGHTLINE_HOME: '/home/h', ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
+      env: { PATH: '/usr/bin', KEEP: 'x', SIGHTLINE_HOME: '/home/h', ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1', GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' },
     });
     for (const script of ['/opt/my-cli.cjs', '/opt/my-cli.mjs', '/opt/MY-CLI.JS']) {
       expect(cliLauncher('/ext/dist/sightline.js', script, '/h', base)).toMatchObject({ command: process.execPath, prefix: ['--max-semi-space-size=2', script] });
@@ -29,6 +29,8 @@ describe('cliLauncher: how the sightline CLI runs', () => {
     expect(l.command).toBe('/usr/local/bin/sightline');
     expect(l.prefix).toEqual([]);
     expect(l.env.SIGHTLINE_HOME).toBe('/h');
+    // The user's own allocator settings win over the daemon's default.
+    expect(cliLauncher('/ext/dist/sightline.js', '', '/h', { GLIBC_TUNABLES: 'glibc.malloc.arena_max=8' }).env.GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=8');
   });
 });
 
