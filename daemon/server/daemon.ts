@@ -8,7 +8,7 @@ import { registerLineageRoutes } from '../lineage/routes';
 import { Lineage } from '../lineage/service';
 import { ingestSpool, spoolDir } from '../lineage/spool';
 import { onnxruntimeVersion } from '../runtime/session';
-import { TraceStore } from '../store/trace-store';
+import { TraceStore, type DuckDBMemory } from '../store/trace-store';
 import { VERSION } from '../version';
 import { registerAnalysisRoutes } from '../findings/routes';
 import { registerEditorQueries } from '../queries';
@@ -119,7 +119,7 @@ export class Daemon extends Engine {
     return { models: this.registry.list().map((m) => this.registry.info(m)) };
   }
 
-  private lastDuckdbMemory: { usedBytes: number; limitBytes: number | null; byTag: Record<string, number> } = { usedBytes: 0, limitBytes: null, byTag: {} };
+  private lastDuckdbMemory: DuckDBMemory = { usedBytes: 0, limitBytes: null, byTag: {} };
   private duckdbMemoryQuery: Promise<void> | null = null;
 
   /**
@@ -127,7 +127,7 @@ export class Daemon extends Engine {
    * the extension, and the reader connection may be busy with a long analysis; then the last
    * figures are reported. One query at a time.
    */
-  private async duckdbMemory(): Promise<{ usedBytes: number; limitBytes: number | null; byTag: Record<string, number> }> {
+  private async duckdbMemory(): Promise<DuckDBMemory> {
     this.duckdbMemoryQuery ??= this.store.memoryUsage().then(
       (m) => { this.lastDuckdbMemory = m; },
       () => undefined,

@@ -19,6 +19,15 @@ export interface OpenOptions {
   memoryLimit?: string;
 }
 
+/** DuckDB's own memory accounting, in bytes. */
+export interface DuckDBMemory {
+  usedBytes: number;
+  /** memory_limit; null when DuckDB prints it in a form not understood. */
+  limitBytes: number | null;
+  /** By DuckDB's memory tag (BASE_TABLE: cached table blocks; HASH_TABLE, ORDER_BY …: queries). */
+  byTag: Record<string, number>;
+}
+
 export interface FeatureColumn {
   feature: string;
   kind: FeatureKind | 'attribute';
@@ -322,7 +331,7 @@ export class TraceStore {
   }
 
   /** DuckDB's own memory accounting (buffer pool: cached blocks and query memory) and its limit, in bytes. */
-  async memoryUsage(): Promise<{ usedBytes: number; limitBytes: number | null; byTag: Record<string, number> }> {
+  async memoryUsage(): Promise<DuckDBMemory> {
     const r = await this.conn.runAndReadAll(`SELECT tag, memory_usage_bytes::DOUBLE AS bytes, current_setting('memory_limit') AS lim FROM duckdb_memory()`);
     const rows = r.getRowObjectsJS();
     const byTag = Object.fromEntries(rows.map((row) => [String(row.tag), Number(row.bytes)]));
