@@ -24,3 +24,8 @@ export const DAEMON_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=2'
 export function daemonEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return base.GLIBC_TUNABLES === undefined ? { ...base, GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' } : { ...base };
 }
+
+/** How to spawn `script` (bin/sightline.js or the bundle) as the daemon on this Node: program, arguments, environment. */
+export function daemonProcess(script: string, args: readonly string[], env: NodeJS.ProcessEnv): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return { command: process.execPath, args: [...DAEMON_NODE_OPTIONS, script, ...args], env: daemonEnv(env) };
+}

@@ -21,7 +21,7 @@ import { servedBatch } from '../../daemon/serving/predictor';
 import { uuidv7 } from '../../daemon/store/ids';
 import { PredictionWriter, type PredictionBatch } from '../../daemon/store/prediction-writer';
 import { TraceStore } from '../../daemon/store/trace-store';
-import { DAEMON_NODE_OPTIONS, daemonEnv } from '../../daemon/server/process-options';
+import { daemonProcess } from '../../daemon/server/process-options';
 
 const ROOT = process.cwd();
 const MODEL = path.join(ROOT, 'samples/flights/models/flights-delay-v1.onnx');
@@ -71,9 +71,8 @@ async function rawOrt(records: FeatureRecord[]): Promise<{ rowsPerS: number }> {
 async function served(records: FeatureRecord[], logging: boolean): Promise<{ rowsPerS: number; p50: number; p99: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-bench-'));
   const home = path.join(dir, 'home');
-  const child = spawn(process.execPath, [...DAEMON_NODE_OPTIONS, path.join(ROOT, 'bin/sightline.js'), 'serve', '--trace', path.join(dir, 't.duckdb'), '--model', MODEL, '--port', '0', ...(logging ? [] : ['--no-logging'])], {
-    env: daemonEnv({ ...process.env, SIGHTLINE_HOME: home }), stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = daemonProcess(path.join(ROOT, 'bin/sightline.js'), ['serve', '--trace', path.join(dir, 't.duckdb'), '--model', MODEL, '--port', '0', ...(logging ? [] : ['--no-logging'])], { ...process.env, SIGHTLINE_HOME: home });
+  const child = spawn(proc.command, proc.args, { env: proc.env, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => {
     let out = '';
     child.stdout!.on('data', (d) => { out += d.toString(); if (out.includes('listening on')) resolve(); });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SightlineClient } from '../../clients/typescript/client';
 import type { DaemonInfo } from '../../protocol';
-import { DAEMON_NODE_OPTIONS, daemonEnv } from '../../daemon/server/process-options';
+import { daemonProcess } from '../../daemon/server/process-options';
 import { readDaemonInfo } from '../../daemon/server/state-file';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -40,11 +40,9 @@ export async function startDaemon(args: string[] = [], opts: { trace?: string; d
   const trace = opts.trace ?? path.join(dir, 'trace.duckdb');
   // SIGHTLINE_DAEMON_WRAPPER="heaptrack -o /tmp/ht" runs the daemon under a profiler (diagnosing the soak).
   const wrapper = (process.env.SIGHTLINE_DAEMON_WRAPPER ?? '').split(' ').filter(Boolean);
-  const command = [...wrapper, process.execPath, ...DAEMON_NODE_OPTIONS, CLI, 'serve', '--trace', trace, '--port', '0', ...args];
-  const child = spawn(command[0]!, command.slice(1), {
-    env: daemonEnv({ ...process.env, SIGHTLINE_HOME: home }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = daemonProcess(CLI, ['serve', '--trace', trace, '--port', '0', ...args], { ...process.env, SIGHTLINE_HOME: home });
+  const command = [...wrapper, proc.command, ...proc.args];
+  const child = spawn(command[0]!, command.slice(1), { env: proc.env, stdio: ['ignore', 'pipe', 'pipe'] });
   // A test that times out or a worker that exits must not leave a daemon running behind it.
   const reap = (): void => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
   process.once('exit', reap);

@@ -19,7 +19,7 @@ import { formatSummary, summarizeTrace } from '../../../daemon/report/summary';
 import { readDaemonInfo } from '../../../daemon/server/state-file';
 import { literal } from '../../../daemon/store/sql';
 import { TraceStore } from '../../../daemon/store/trace-store';
-import { DAEMON_NODE_OPTIONS, daemonEnv } from '../../../daemon/server/process-options';
+import { daemonProcess } from '../../../daemon/server/process-options';
 import { Lineage } from '../../../daemon/lineage/service';
 import { formatTrace } from '../../../daemon/lineage/tree';
 import type { DriftRunResult } from '../../../daemon/findings/drift-run';
@@ -56,10 +56,8 @@ async function main(): Promise<void> {
   copyFileSync(LINEAGE, path.join(home, 'spool', 'pipeline-runs.jsonl'));
 
   say(`Sightline demo — flight delays, model v1 (trained Jan–Feb 2001), traffic Apr–Jun 2001`);
-  const daemon = spawn(process.execPath, [...DAEMON_NODE_OPTIONS, path.join(ROOT, 'bin', 'sightline.js'), 'serve', '--trace', TRACE, '--model', MODEL, '--port', '0', '--log-raw'], {
-    env: daemonEnv({ ...process.env, SIGHTLINE_HOME: home }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = daemonProcess(path.join(ROOT, 'bin', 'sightline.js'), ['serve', '--trace', TRACE, '--model', MODEL, '--port', '0', '--log-raw'], { ...process.env, SIGHTLINE_HOME: home });
+  const daemon = spawn(proc.command, proc.args, { env: proc.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let daemonErr = '';
   daemon.stderr.on('data', (d) => (daemonErr += d.toString()));
   const port = await new Promise<number>((resolve, reject) => {
