@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers run by `npm test` (see test/run-all.mjs): pure-logic unit tests, and integration
-// tests against real DuckDB files, real onnxruntime-node sessions and a real daemon process.
+// The tiers `npm test` runs (see test/run-all.mjs): pure-logic unit tests; integration tests against
+// real DuckDB files, real onnxruntime-node sessions and a real daemon process; webviews in headless
+// Chromium; end to end in code-server.
 export default defineConfig({
   test: {
     // 2-core machines: two files at a time keeps daemons and DuckDB from starving each other.
@@ -12,6 +13,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Unit tests run beside integration daemons on 2 cores: a CPU-bound property test that
+          // takes 1 s alone took 11 s there and hit vitest's 5 s default. Nothing here is timed.
+          testTimeout: 30_000,
         },
       },
       {

@@ -1,6 +1,6 @@
 // Runs every test tier that CI runs and prints one closing line `N passed, N failed`
-// (CI reads that line, not vitest's own summary). Tiers: unit + integration (vitest).
-// Later tiers (webviews in Chromium, end-to-end in code-server) add their counts here.
+// (CI reads that line, not vitest's own summary). Tiers: unit, integration, webviews (headless
+// Chromium) and e2e (code-server), all vitest projects; browsers and code-server are set up first.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -8,11 +8,16 @@ mkdirSync('test-results', { recursive: true });
 const report = 'test-results/vitest.json';
 rmSync(report, { force: true });
 
+const args = process.argv.slice(2);
+const projects = args.flatMap((a, i) => (a === '--project' ? [args[i + 1]] : a.startsWith('--project=') ? [a.slice('--project='.length)] : []));
+// The webview and e2e tiers drive Debian's Chromium: install it when missing (a fresh machine).
+if (projects.length === 0 || projects.includes('e2e') || projects.includes('webviews')) {
+  const setup = spawnSync('bash', ['test/setup-chromium.sh'], { stdio: 'inherit' });
+  if (setup.status !== 0) console.error(`test/setup-chromium.sh failed (${setup.status ?? setup.signal}); the browser tests will fail to launch Chromium`);
+}
 // The e2e tier drives a real VS Code (code-server): install it into its cache folder first when
 // that tier runs (no --project given, or --project e2e). A failed setup is reported; the e2e tests
 // then fail on their own prerequisites check.
-const args = process.argv.slice(2);
-const projects = args.flatMap((a, i) => (a === '--project' ? [args[i + 1]] : a.startsWith('--project=') ? [a.slice('--project='.length)] : []));
 if (projects.length === 0 || projects.includes('e2e')) {
   const setup = spawnSync('bash', ['test/e2e/setup-code-server.sh'], { stdio: 'inherit' });
   if (setup.status !== 0) console.error(`test/e2e/setup-code-server.sh failed (${setup.status ?? setup.signal}); the e2e tests will report what is missing`);

@@ -1,9 +1,9 @@
 /**
  * SIGKILL during load, cycle after cycle on one trace file: a daemon in durable mode serves
- * concurrent predict requests and is killed at a random moment while they are in flight. After
- * every kill the file must open, every acknowledged prediction must be in it (whole: model, join
- * key, features), and nothing may be in it twice. Used by test/integration/daemon/durability.test.ts
- * (5 cycles) and `npm run stress` (20).
+ * concurrent predict requests and is killed at a random moment (after the first acknowledgement)
+ * while they are in flight. After every kill the file must open, every acknowledged prediction must
+ * be in it (whole: model, join key, features), and nothing may be in it twice. Used by
+ * test/integration/daemon/durability.test.ts (5 cycles) and `npm run stress` (20).
  */
 import { MODEL_V1, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { queryTrace, sampleRecords } from '../helpers/sample';
@@ -56,6 +56,11 @@ export async function runKillCycles(o: KillCyclesOptions): Promise<KillCyclesRep
     let acked = 0;
     let inFlight = 0;
     let killed = false;
+    // The kill comes at a random moment after the first acknowledgement, not after a fixed delay
+    // from the start: on a loaded machine the first answer can take longer than any fixed delay,
+    // and a cycle with nothing acknowledged proves nothing.
+    let firstAck!: () => void;
+    const acknowledgedOnce = new Promise<void>((resolve) => (firstAck = resolve));
     const t0 = Date.now();
     const client = async (c: number): Promise<void> => {
       for (let n = 0; !killed && n < 10_000; n++) {
@@ -65,6 +70,7 @@ export async function runKillCycles(o: KillCyclesOptions): Promise<KillCyclesRep
           const res = await d.client.predict({ model: 'flights-delay', records: records.slice(at, at + 5), join_keys: keys });
           for (const p of res.predictions) acknowledged.add(p.id);
           acked += res.predictions.length;
+          firstAck();
         } catch {
           if (killed) inFlight++;
           else throw new Error(`cycle ${cycle}: a request failed before the kill`);
@@ -73,8 +79,10 @@ export async function runKillCycles(o: KillCyclesOptions): Promise<KillCyclesRep
       }
     };
     const clients = Array.from({ length: o.clients ?? 4 }, (_, c) => client(c));
-    // Killed at a random moment while requests are in flight.
-    const after = 150 + r.int(600);
+    // Killed at a random moment while requests are in flight. A client that fails before the kill
+    // ends the wait too, so its error is reported instead of a hang.
+    await Promise.race([acknowledgedOnce, Promise.all(clients)]);
+    const after = r.int(600);
     await new Promise((resolve) => setTimeout(resolve, after));
     killed = true;
     await d.kill();
@@ -84,7 +92,7 @@ export async function runKillCycles(o: KillCyclesOptions): Promise<KillCyclesRep
     const missing = [...acknowledged].filter((id) => !ids.has(id));
     report.missing.push(...missing);
     report.cycles.push({ cycle, killedAfterMs: Date.now() - t0, acknowledged: acked, inFlight, rowsInFile: ids.size, missing: missing.length });
-    o.log?.(`kill cycle ${cycle + 1}/${o.cycles}: killed after ${after} ms with ${inFlight} request(s) in flight; ${acked} acknowledged this cycle, ${ids.size} rows in the file, ${missing.length} acknowledged missing`);
+    o.log?.(`kill cycle ${cycle + 1}/${o.cycles}: killed ${after} ms after the first acknowledgement with ${inFlight} request(s) in flight; ${acked} acknowledged this cycle, ${ids.size} rows in the file, ${missing.length} acknowledged missing`);
   }
   const whole = await queryTrace<{ n: number; distinct_ids: number; incomplete: number }>(
     o.trace,
