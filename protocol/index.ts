@@ -20,3 +20,5 @@ export * from './sharing';
 export * from './gates';
 export * from './eval';
 export * from './compare';
+export * from './drift';
+export * from './quality';

@@ -25,7 +25,7 @@ const FeatureScalar = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 
 // ── drift (the existing `drift` query's answer, as views read it) ────────────
 
-/** One feature of a drift report (daemon/analysis/drift-schema.ts), read leniently: `metrics` is per kind. */
+/** One feature of a drift report (protocol/drift.ts), read leniently: `metrics` is per kind. */
 export const DriftFeatureResult = z.object({
   name: z.string(),
   kind: z.enum(['numeric', 'categorical']),

@@ -21,7 +21,7 @@ export {
 } from './feature-kind.js';
 export { inferSchema, DEFAULT_CATEGORY_LIMIT, type InferSchemaOptions, type SchemaFeature } from './profile.js';
 export { checkQuality } from './quality.js';
-export { DEFAULT_QUALITY_OPTIONS, judgeQuality, type QualityOptions, type ShareThresholds } from './quality-rules.js';
+export { DEFAULT_QUALITY_OPTIONS, judgeQuality, typeFamily, type QualityOptions, type ShareThresholds } from './quality-rules.js';
 export * from './quality-schema.js';
 export { quoteIdentifier, quoteLiteral, queryRelation, tableRelation } from './sql.js';
 export { kolmogorovSurvival, ksPValue } from './kolmogorov.js';

@@ -4,8 +4,11 @@
  *
  * Checks and their default tolerances (all configurable through QualityOptions):
  * - missing_column     the column is gone                                        → error
- * - type_change        another type; error when the kind changes (the other checks
- *                      are then skipped: they would compare unlike things), else warning
+ * - type_change        a type of another family (typeFamily: integer, floating and
+ *                      DECIMAL types are all `numeric`; text, boolean, timestamp, …);
+ *                      error when the kind changes (the other checks are then skipped:
+ *                      they would compare unlike things), else warning. INTEGER → DOUBLE
+ *                      is no change (a trace stores every numeric feature as DOUBLE)
  * - out_of_range       share of values outside [min − margin·span, max + margin·span],
  *                      span = max − min, margin 0: > 0 info, ≥ 1 % warning, ≥ 5 % error
  * - unseen_categories  share of values in categories the schema does not list (only for
@@ -40,6 +43,12 @@ export interface QualityOptions {
   expectedRows: number | null;
   /** Share of the expected rows that may be missing. */
   volumeDrop: ShareThresholds;
+  /**
+   * How types are compared: `family` (numeric, text, boolean, …; see typeFamily), or `kind`
+   * (numeric vs categorical only) for current data whose column types say nothing finer — a
+   * trace stores each feature by its kind, as DOUBLE or VARCHAR.
+   */
+  typeCheck: 'family' | 'kind';
 }
 
 const RATE_SLACK = 1e-12;
@@ -52,7 +61,35 @@ export const DEFAULT_QUALITY_OPTIONS: Readonly<QualityOptions> = Object.freeze({
   cardinalityFactor: 2,
   expectedRows: null,
   volumeDrop: { warning: 0.5, error: 0.9 },
+  typeCheck: 'family',
 });
+
+const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT', 'INT1', 'INT2', 'INT4', 'INT8', 'INT', 'LONG', 'SHORT']);
+const FLOAT_TYPES = new Set(['FLOAT', 'DOUBLE', 'REAL', 'FLOAT4', 'FLOAT8']);
+const TEXT_TYPES = new Set(['VARCHAR', 'TEXT', 'STRING', 'CHAR', 'BPCHAR']);
+
+/**
+ * The family of a DuckDB type (as DESCRIBE prints it) that a type_change is judged by:
+ * `numeric` (integer, floating, DECIMAL(p,s)), `text` (VARCHAR, ENUM), `boolean`, `timestamp`
+ * (DATE and every TIMESTAMP variant), `time`; any other type is its own family (its upper-cased
+ * text, e.g. `STRUCT(a INTEGER)`), so it matches only itself.
+ */
+export function typeFamily(sqlType: string): string {
+  const type = sqlType.trim().toUpperCase();
+  const base = type.replace(/\(.*$/s, '').trim();
+  if (INTEGER_TYPES.has(base) || FLOAT_TYPES.has(base) || base === 'DECIMAL' || base === 'NUMERIC') return 'numeric';
+  if (TEXT_TYPES.has(base) || base === 'ENUM') return 'text';
+  if (base === 'BOOLEAN' || base === 'BOOL') return 'boolean';
+  if (base === 'DATE' || base.startsWith('TIMESTAMP') || base === 'DATETIME') return 'timestamp';
+  if (base === 'TIME' || base === 'TIME WITH TIME ZONE' || base === 'TIMETZ') return 'time';
+  return type;
+}
+
+/** Whether `observed` is another type than the schema's, as `options.typeCheck` compares them. */
+export function typeChanged(feature: FeatureSchema, observed: string, typeCheck: QualityOptions['typeCheck']): boolean {
+  if (typeCheck === 'kind') return kindOfSqlType(observed) !== feature.kind;
+  return typeFamily(observed) !== typeFamily(feature.type);
+}
 
 /** What quality.ts measured of one feature in the current data. */
 export interface FeatureObservation {
@@ -90,7 +127,7 @@ export function judgeFeature(
     return [{ feature: name, check: 'missing_column', severity: 'error', observed: null, expected: feature.type }];
   }
   const violations: Violation[] = [];
-  if (observed.type !== feature.type) {
+  if (typeChanged(feature, observed.type, options.typeCheck)) {
     const kindChanged = kindOfSqlType(observed.type) !== feature.kind;
     violations.push({
       feature: name,

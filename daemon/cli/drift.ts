@@ -1,8 +1,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { computeDrift, DriftReportSchema, inferFeatureKinds, type DriftReport } from '../analysis';
-import { SightlineError } from '../../protocol';
+import { computeDrift, inferFeatureKinds } from '../analysis';
+import { DriftReport as DriftReportSchema, SightlineError, type DriftReport } from '../../protocol';
 import type { DriftRunResult } from '../findings/drift-run';
 import { replaceFindings } from '../findings/findings-store';
 import { driftOnTrace } from '../findings/drift-run';
@@ -17,7 +17,14 @@ export function registerDrift(program: Command): void {
     .command('drift')
     .description('drift of current data against reference data, per feature (KS, Wasserstein, PSI, JS; L∞, JS, PSI, χ² for categories)')
     .option('--db <trace>', 'a trace file: current = its logged predictions (see --model/--since/--until/--last)')
-    .option('--baseline <name>', 'with --db: a named baseline, `previous` (the window before) or `week-ago`')
+    .option(
+      '--baseline <name>',
+      'with --db: a named baseline, `previous` or `week-ago`. previous: with --last N the N predictions before the newest N, with --since/--until ' +
+        'the window of the same length before; week-ago: with --last N the time span of those N predictions 7 days earlier, with --since/--until ' +
+        'both moved 7 days back (either needs --last or --since and --until). Against a named baseline the prediction is compared when the ' +
+        'baseline has a column named as the model\'s output (outputs.probability or outputs.value) and the label when it has the label column; ' +
+        'otherwise the JSON lists them under "skipped" with the reason',
+    )
     .option('--reference <file>', 'plain files: reference data (CSV, Parquet, JSONL)')
     .option('--current <file>', 'plain files: current data')
     .option('--categorical <cols>', 'columns to treat as categorical whatever their type', '')
@@ -107,6 +114,7 @@ export function printDrift(report: DriftReport): void {
     ['FEATURE', 'KIND', 'METHOD', 'SCORE', 'THRESHOLD', 'DRIFT', 'MISSING REF→CUR', 'N REF', 'N CUR'],
     report.features.map((f) => [f.name, f.kind, f.method, fmt(f.score), String(f.threshold), f.drift ? 'DRIFT' : '–', `${(f.missing_ref * 100).toFixed(1)}% → ${(f.missing_cur * 100).toFixed(1)}%`, String(f.n_ref), String(f.n_cur)]),
   );
+  for (const s of report.skipped ?? []) process.stdout.write(`not compared: ${s.name}: ${s.reason}\n`);
   process.stdout.write(report.drifted.length ? `drifted: ${report.drifted.join(', ')}\n` : 'no drift\n');
 }
 

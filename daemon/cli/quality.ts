@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Command } from 'commander';
-import { checkQuality, inferFeatureKinds, inferSchema, QualityReportSchema, type QualityReport } from '../analysis';
-import { SightlineError } from '../../protocol';
+import { checkQuality, inferFeatureKinds, inferSchema } from '../analysis';
+import { QualityReport as QualityReportSchema, SightlineError, type QualityReport } from '../../protocol';
 import { replaceFindings } from '../findings/findings-store';
 import { qualityOnTrace, type QualityRunResult } from '../findings/quality-run';
 import { describe, fileRelation } from '../io/tabular';
@@ -15,15 +15,16 @@ export function registerQuality(program: Command): void {
     .command('quality')
     .description('data-quality violations of current data against the schema of reference data (types, ranges, categories, missing rates, cardinality, volume, constant columns)')
     .option('--db <trace>', 'a trace file: current = its logged predictions')
-    .option('--baseline <name>', 'with --db: the named baseline whose profile is the schema')
+    .option('--baseline <name>', 'with --db: the named baseline whose profile is the schema, or `previous` / `week-ago` (a schema inferred from that window, chosen as for drift)')
     .option('--reference <file>', 'plain files: reference data')
     .option('--current <file>', 'plain files: current data')
     .option('--categorical <cols>', 'columns to treat as categorical', '')
-    .option('--expected-rows <n>', 'expected row count (enables the volume check)')
+    .option('--expected-rows <n>', 'expected row count (the volume check); default with --baseline previous|week-ago: the reference window\'s row count, else no volume check')
     .option('--save', 'with --db: store violations as findings', false)
     .option('--json', 'print as JSON (schema: `sightline schema QualityReport`)');
   windowOptions(cmd).action((opts) => runCommand(async () => {
-    const expectedRows = opts.expectedRows ? Number(opts.expectedRows) : undefined;
+    const expectedRows = opts.expectedRows !== undefined ? Number(opts.expectedRows) : undefined;
+    if (expectedRows !== undefined && !(Number.isInteger(expectedRows) && expectedRows > 0)) throw new SightlineError('invalid_request', `--expected-rows must be a positive whole number, got ${JSON.stringify(opts.expectedRows)}`);
     let report: QualityReport;
     if (opts.reference || opts.current) {
       if (!opts.reference || !opts.current) throw new SightlineError('invalid_request', 'give both --reference FILE and --current FILE');

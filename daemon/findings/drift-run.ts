@@ -1,7 +1,7 @@
-import { computeDrift, type DriftFeature, type DriftReport, type DriftThresholds } from '../analysis';
-import { ModelCard, SightlineError, type FeatureKind } from '../../protocol';
+import { computeDrift, type DriftThresholds } from '../analysis';
+import { DriftReport as DriftReportSchema, ModelCard, SightlineError, type DriftReport, type DriftSkipped, type FeatureKind } from '../../protocol';
 import { requireBaseline } from '../baselines/baseline-store';
-import { describeWindow, LABEL_COLUMN, previousWindow, SCORE_COLUMN, weekEarlier, windowRelation, type WindowSpec } from '../baselines/prediction-window';
+import { describeWindow, LABEL_COLUMN, LABEL_TEXT_COLUMN, previousWindow, SCORE_COLUMN, weekEarlier, windowRelation, type WindowSpec } from '../baselines/prediction-window';
 import { ident, literal } from '../store/sql';
 import type { TraceStore } from '../store/trace-store';
 import type { FindingRecord } from './findings-store';
@@ -24,10 +24,27 @@ export interface DriftRunResult {
   modelName: string | null;
 }
 
+/** One column compared by a drift run, and the name the report gives it. */
+interface Compared {
+  /** Its name in both relations. */
+  column: string;
+  kind: FeatureKind;
+  /** A model input's own name, `prediction` (the score output) or `label:<name>`. */
+  display: string;
+}
+
 /**
  * Drift of logged predictions against a reference, feature by feature, plus the prediction
- * output and the label where the reference has them: model inputs come from the model cards,
- * the label column is named by the card (`label.name`).
+ * output and the label: model inputs come from the model cards, the label is named by the card
+ * (`label.name`), the prediction output by `outputs.probability` (else `outputs.value`).
+ *
+ * - `previous` / `week-ago` (windows of the same trace, see prediction-window.ts): every input,
+ *   the score (`prediction`) and the label (`label:<name>`; categorical when the trace holds
+ *   text labels, numeric otherwise).
+ * - A named baseline: the inputs it has as columns; the score when it has a column named as the
+ *   prediction output (e.g. the model's scores on the training rows); the label when it has the
+ *   label's column, of the kind profiled for that column. What cannot be compared is listed in
+ *   the report's `skipped`, with the reason, never left out silently.
  */
 export async function driftOnTrace(store: TraceStore, req: DriftRunRequest): Promise<DriftRunResult> {
   const cards = await modelCards(store, req.window.model);
@@ -35,47 +52,74 @@ export async function driftOnTrace(store: TraceStore, req: DriftRunRequest): Pro
   const kinds = new Map<string, FeatureKind>();
   for (const c of cards) for (const f of c.features) if (!kinds.has(f.name)) kinds.set(f.name, f.kind);
   const labelName = cards.find((c) => c.label)?.label?.name;
+  const labelDisplay = `label:${labelName ?? 'label'}`;
+  const outputName = predictionOutputName(cards);
   const windowFeatures = [...kinds].map(([name, kind]) => ({ name, kind }));
   const current = windowRelation(store, windowFeatures, req.window);
 
   let reference: string;
-  let referenceColumns: Set<string>;
-  let features: DriftFeature[];
+  let compared: Compared[];
+  const skipped: DriftSkipped[] = [];
+  /** Pseudo-columns of the current window renamed as the baseline names them. */
+  const aliases: string[] = [];
   if (req.baseline === 'previous' || req.baseline === 'week-ago') {
     const spec = req.baseline === 'previous' ? previousWindow(req.window) : weekEarlier(req.window);
     reference = windowRelation(store, windowFeatures, spec);
-    referenceColumns = new Set([...kinds.keys(), SCORE_COLUMN, LABEL_COLUMN]);
-    features = [...windowFeatures, { name: SCORE_COLUMN, kind: 'numeric' as const }, { name: LABEL_COLUMN, kind: 'numeric' as const }];
+    const textLabels = await hasTextLabels(store);
+    compared = [
+      ...windowFeatures.map((f) => ({ column: f.name, kind: f.kind, display: f.name })),
+      { column: SCORE_COLUMN, kind: 'numeric', display: 'prediction' },
+      textLabels ? { column: LABEL_TEXT_COLUMN, kind: 'categorical', display: labelDisplay } : { column: LABEL_COLUMN, kind: 'numeric', display: labelDisplay },
+    ];
   } else {
     const baseline = await requireBaseline(store, req.baseline);
     reference = ident(baseline.table);
-    referenceColumns = new Set(baseline.profile.features.map((f) => f.name));
-    features = windowFeatures.filter((f) => referenceColumns.has(f.name));
-    if (labelName && referenceColumns.has(labelName)) features.push({ name: labelName, kind: 'numeric' });
+    const profiled = new Map(baseline.profile.features.map((f) => [f.name, f]));
+    compared = windowFeatures.filter((f) => profiled.has(f.name)).map((f) => ({ column: f.name, kind: f.kind, display: f.name }));
+    if (!outputName) {
+      skipped.push({ name: 'prediction', reason: 'the model card names no prediction output (outputs.probability or outputs.value)' });
+    } else if (!profiled.has(outputName) || kinds.has(outputName)) {
+      skipped.push({ name: 'prediction', reason: `baseline "${req.baseline}" has no column "${outputName}" (the prediction output); add the model's outputs on the baseline rows as that column, or compare with --baseline previous|week-ago` });
+    } else {
+      compared.push({ column: outputName, kind: 'numeric', display: 'prediction' });
+      aliases.push(`${ident(SCORE_COLUMN)} AS ${ident(outputName)}`);
+    }
+    const labelProfile = labelName && !kinds.has(labelName) ? profiled.get(labelName) : undefined;
+    if (labelName && labelProfile) {
+      compared.push({ column: labelName, kind: labelProfile.kind, display: labelDisplay });
+      aliases.push(`${ident(labelProfile.kind === 'categorical' ? LABEL_TEXT_COLUMN : LABEL_COLUMN)} AS ${ident(labelName)}`);
+    } else if (labelName) {
+      skipped.push({ name: labelDisplay, reason: `baseline "${req.baseline}" has no column "${labelName}" (the model card's label)` });
+    }
   }
   const wanted = req.features ? new Set(req.features) : null;
   if (wanted) {
-    for (const w of wanted) if (!features.some((f) => f.name === w)) throw new SightlineError('invalid_request', `feature "${w}" is not in both the reference and the logged predictions (compared: ${features.map((f) => f.name).join(', ')})`);
-    features = features.filter((f) => wanted.has(f.name));
+    for (const w of wanted) if (!compared.some((f) => f.display === w)) throw new SightlineError('invalid_request', `feature "${w}" is not in both the reference and the logged predictions (compared: ${compared.map((f) => f.display).join(', ')})`);
+    compared = compared.filter((f) => wanted.has(f.display));
   }
-  if (features.length === 0) throw new SightlineError('invalid_request', 'no feature is present in both the reference and the logged predictions');
-  // The label is logged as __label; expose it under the card's label name to match the baseline.
-  const currentRel = labelName ? `(SELECT *, ${ident(LABEL_COLUMN)} AS ${ident(labelName)} FROM ${current} cur)` : current;
-  const report = await computeDrift(store.conn, {
+  if (compared.length === 0) throw new SightlineError('invalid_request', 'no feature is present in both the reference and the logged predictions');
+  const currentRel = aliases.length ? `(SELECT *, ${aliases.join(', ')} FROM ${current} cur)` : current;
+  const raw = await computeDrift(store.conn, {
     reference,
     current: currentRel,
-    features: features.map((f) => ({ ...f, ...(req.thresholds?.[f.name] ? { thresholds: req.thresholds[f.name] } : {}) })),
+    features: compared.map((f) => {
+      const thresholds = ownThresholds(req.thresholds, f.display) ?? ownThresholds(req.thresholds, f.column);
+      return { name: f.column, kind: f.kind, ...(thresholds ? { thresholds } : {}) };
+    }),
   });
   // Pseudo-columns get their domain names in the report: the prediction output and the label.
-  for (const f of report.features) f.name = displayName(f.name, labelName);
-  report.drifted = report.drifted.map((n) => displayName(n, labelName));
+  const byColumn = new Map(compared.map((f) => [f.column, f]));
+  for (const f of raw.features) f.name = byColumn.get(f.name)?.display ?? f.name;
+  raw.drifted = raw.drifted.map((n) => byColumn.get(n)?.display ?? n);
+  const reportedSkips = wanted ? skipped.filter((s) => wanted.has(s.name)) : skipped;
+  const report = checkedReport({ ...raw, ...(reportedSkips.length ? { skipped: reportedSkips } : {}) });
   const windowDesc = describeWindow(req.window);
   const modelName = req.window.model ? req.window.model.split('@')[0]! : cards.length === 1 ? cards[0]!.name : null;
+  const byDisplay = new Map(compared.map((f) => [f.display, f]));
   const findings: FindingRecord[] = [];
   for (const f of report.features) {
     if (!f.drift) continue;
-    const column = f.name === 'prediction' ? SCORE_COLUMN : f.name.startsWith('label:') ? (labelName && referenceColumns.has(labelName) ? labelName : LABEL_COLUMN) : f.name;
-    const histogram = await featureHistogram(store.conn, reference, currentRel, column, f.kind);
+    const histogram = await featureHistogram(store.conn, reference, currentRel, byDisplay.get(f.name)?.column ?? f.name, f.kind);
     findings.push({
       kind: 'drift', feature: f.name, model_name: modelName, score: f.score, threshold: f.threshold, metric: f.method,
       baseline: req.baseline, window_desc: windowDesc,
@@ -85,10 +129,35 @@ export async function driftOnTrace(store: TraceStore, req: DriftRunRequest): Pro
   return { report, findings, baseline: req.baseline, window: windowDesc, modelName };
 }
 
-function displayName(name: string, labelName: string | undefined): string {
-  if (name === SCORE_COLUMN) return 'prediction';
-  if (name === LABEL_COLUMN || name === labelName) return `label:${labelName ?? 'label'}`;
-  return name;
+/** Thresholds given for a feature (by its report name or its column), never an Object.prototype member. */
+function ownThresholds(all: DriftRunRequest['thresholds'], name: string): Partial<DriftThresholds> | undefined {
+  return all && Object.hasOwn(all, name) ? all[name] : undefined;
+}
+
+/** The report as the protocol describes it (the file path parses its result the same way). */
+function checkedReport(report: DriftReport): DriftReport {
+  const parsed = DriftReportSchema.safeParse(report);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new SightlineError('internal', `the drift report does not match its schema at ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** The name of the model's score output (`outputs.probability`, else `outputs.value`) in its card. */
+function predictionOutputName(cards: ModelCard[]): string | undefined {
+  for (const c of cards) {
+    const name = c.outputs.probability ?? c.outputs.value;
+    if (name) return name;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the trace's labels are text: some label was logged as a string that is not a number
+ * (a number-like string also fills `labels.value`). Then the label is compared as categorical.
+ */
+export async function hasTextLabels(store: TraceStore): Promise<boolean> {
+  const rows = await store.query<{ n: unknown }>('SELECT count(*) AS n FROM labels WHERE value IS NULL AND value_text IS NOT NULL');
+  return Number(rows[0]?.n ?? 0) > 0;
 }
 
 /** Model cards of the models with logged predictions (optionally one name or name@version). */

@@ -1,14 +1,19 @@
-import { checkQuality, type QualityOptions, type QualityReport } from '../analysis';
-import { SightlineError, type FeatureKind } from '../../protocol';
+import { checkQuality, inferSchema, type DataSchema, type QualityOptions, type QualityReport } from '../analysis';
+import { QualityReport as QualityReportSchema, SightlineError, type FeatureKind } from '../../protocol';
 import { requireBaseline } from '../baselines/baseline-store';
-import { describeWindow, windowRelation, type WindowSpec } from '../baselines/prediction-window';
+import { describeWindow, previousWindow, weekEarlier, windowRelation, type WindowSpec } from '../baselines/prediction-window';
 import type { TraceStore } from '../store/trace-store';
 import { modelCards } from './drift-run';
 import type { FindingRecord } from './findings-store';
 
 export interface QualityRunRequest {
+  /** A named baseline, `previous` (the window before) or `week-ago` (same weekdays a week earlier), as for drift. */
   baseline: string;
   window: WindowSpec;
+  /**
+   * Rows the window should hold (the volume check). Default: none for a named baseline; the
+   * reference window's row count for `previous` / `week-ago` (a window of the same span).
+   */
   expectedRows?: number;
 }
 
@@ -21,19 +26,34 @@ export interface QualityRunResult {
 }
 
 /**
- * Data quality of logged predictions against the schema profiled from a named baseline when it
- * was registered (no rescan of the baseline): only the model's features are checked.
+ * Data quality of logged predictions against a schema: the one profiled from a named baseline
+ * when it was registered (no rescan of the baseline), or one inferred now from the `previous` /
+ * `week-ago` window of the same trace (windows as drift's, see prediction-window.ts). Only the
+ * model's features are checked. The trace stores each feature by its kind (DOUBLE or VARCHAR),
+ * so types are compared by kind: an INTEGER baseline column is no type change.
  */
 export async function qualityOnTrace(store: TraceStore, req: QualityRunRequest): Promise<QualityRunResult> {
-  const baseline = await requireBaseline(store, req.baseline);
+  const relative = req.baseline === 'previous' || req.baseline === 'week-ago';
+  const baseline = relative ? null : await requireBaseline(store, req.baseline);
   const cards = await modelCards(store, req.window.model);
   if (cards.length === 0) throw new SightlineError('not_found', `no model${req.window.model ? ` "${req.window.model}"` : ''} has predictions in ${store.path}`);
   const kinds = new Map<string, FeatureKind>();
   for (const c of cards) for (const f of c.features) if (!kinds.has(f.name)) kinds.set(f.name, f.kind);
-  const schema = { ...baseline.profile, features: baseline.profile.features.filter((f) => kinds.has(f.name)) };
-  const current = windowRelation(store, [...kinds].map(([name, kind]) => ({ name, kind })), req.window);
-  const options: Partial<QualityOptions> = req.expectedRows ? { expectedRows: req.expectedRows } : {};
-  const report = await checkQuality(store.conn, schema, current, options);
+  const windowFeatures = [...kinds].map(([name, kind]) => ({ name, kind }));
+  let schema: DataSchema;
+  let expectedRows = req.expectedRows;
+  if (baseline) {
+    schema = { ...baseline.profile, features: baseline.profile.features.filter((f) => kinds.has(f.name)) };
+  } else {
+    const spec = req.baseline === 'previous' ? previousWindow(req.window) : weekEarlier(req.window);
+    schema = await inferSchema(store.conn, windowRelation(store, windowFeatures, spec), windowFeatures);
+    // An empty reference would list no categories and no range: every value would look unseen.
+    if (schema.row_count === 0) throw new SightlineError('invalid_request', `the ${req.baseline} window (${describeWindow(spec)}) holds no predictions to infer a schema from; widen the window or use a named baseline`);
+    expectedRows ??= schema.row_count;
+  }
+  const current = windowRelation(store, windowFeatures, req.window);
+  const options: Partial<QualityOptions> = { typeCheck: 'kind', ...(expectedRows ? { expectedRows } : {}) };
+  const report = checkedReport(await checkQuality(store.conn, schema, current, options));
   const windowDesc = describeWindow(req.window);
   const modelName = req.window.model ? req.window.model.split('@')[0]! : cards.length === 1 ? cards[0]!.name : null;
   const findings: FindingRecord[] = report.violations
@@ -45,4 +65,12 @@ export async function qualityOnTrace(store: TraceStore, req: QualityRunRequest):
       details: { severity: v.severity, observed: v.observed, expected: v.expected },
     }));
   return { report, findings, baseline: req.baseline, window: windowDesc, modelName };
+}
+
+/** The report as the protocol describes it. */
+function checkedReport(report: QualityReport): QualityReport {
+  const parsed = QualityReportSchema.safeParse(report);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new SightlineError('internal', `the quality report does not match its schema at ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
 }

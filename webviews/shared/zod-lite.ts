@@ -13,12 +13,12 @@
  * Also sets `jitless` (the webviews' CSP forbids `new Function`) before any schema is built.
  */
 import {
-  array, boolean, config, discriminatedUnion, enum as zEnum, json, literal, null as zNull, number, object, record, string, tuple, union, unknown,
+  array, boolean, config, discriminatedUnion, enum as zEnum, json, literal, null as zNull, number, object, record, strictObject, string, tuple, union, unknown,
 } from 'zod';
 
 config({ jitless: true });
 
 export const z = {
-  array, boolean, config, discriminatedUnion, enum: zEnum, json, literal, null: zNull, number, object, record, string, tuple, union, unknown,
+  array, boolean, config, discriminatedUnion, enum: zEnum, json, literal, null: zNull, number, object, record, strictObject, string, tuple, union, unknown,
 };
 export default z;

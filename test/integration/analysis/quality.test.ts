@@ -99,7 +99,6 @@ describe('checkQuality', () => {
       { feature: 'score', check: 'missing_rate_jump', severity: 'error', observed: 0.3, expected: 0 },
       { feature: 'segment', check: 'missing_column', severity: 'error', observed: null, expected: 'VARCHAR' },
       { feature: null, check: 'volume_drop', severity: 'warning', observed: 500, expected: 1000 },
-      { feature: 'age', check: 'type_change', severity: 'warning', observed: 'BIGINT', expected: 'INTEGER' },
       { feature: 'country', check: 'unseen_categories', severity: 'warning', observed: { share: 0.03, examples: ['BR'] }, expected: ['DE', 'FR', 'US'] },
       { feature: 'plan', check: 'constant_column', severity: 'warning', observed: 'free', expected: 2 },
       { feature: 'device', check: 'cardinality_jump', severity: 'warning', observed: 500, expected: 200 },
@@ -119,7 +118,6 @@ describe('checkQuality', () => {
     expect(checks).toEqual([
       'income:type_change:error',
       'segment:missing_column:error',
-      'age:type_change:warning',
       'country:unseen_categories:warning',
       'plan:constant_column:warning',
       'device:cardinality_jump:warning',

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriftReportSchema, QualityReportSchema } from '../../../daemon/analysis';
+import { DriftReport as DriftReportSchema, QualityReport as QualityReportSchema } from '../../../protocol';
 import { MODEL_V1, runCli, SAMPLE, startDaemon } from '../../helpers/daemon';
 import { queryTrace, sampleRecords } from '../../helpers/sample';
 
@@ -58,6 +58,57 @@ describe('sightline drift / quality / baseline on a real trace and on plain file
     expect(r.code, r.stderr).toBe(0);
     const report = QualityReportSchema.parse(JSON.parse(r.stdout));
     expect(report.violations.map((v) => `${v.feature}:${v.check}`)).toContain('route_delay_rate:constant_column');
+  });
+
+  it('compares a window with the one before (previous) and a week earlier, for drift and quality', async () => {
+    const prev = await runCli(['drift', '--db', trace, '--baseline', 'previous', '--last', '1000', '--json']);
+    expect(prev.code, prev.stderr).toBe(0);
+    const report = DriftReportSchema.parse(JSON.parse(prev.stdout));
+    // The 1000 predictions before the newest 1000, of the same served traffic.
+    expect(report.features.find((f) => f.name === 'distance')).toMatchObject({ n_ref: 1000, n_cur: 1000 });
+    expect(report.features.map((f) => f.name)).toEqual(expect.arrayContaining(['prediction', 'label:is_delayed']));
+    const quality = await runCli(['quality', '--db', trace, '--baseline', 'previous', '--last', '1000', '--json']);
+    expect(quality.code, quality.stderr).toBe(0);
+    const violations = QualityReportSchema.parse(JSON.parse(quality.stdout)).violations;
+    expect(violations.filter((v) => v.check === 'type_change' || v.check === 'volume_drop')).toEqual([]);
+    // All predictions were served within seconds: a week earlier holds none.
+    const weekAgo = await runCli(['quality', '--db', trace, '--baseline', 'week-ago', '--last', '1000']);
+    expect(weekAgo.code).toBe(2);
+    expect(weekAgo.stderr).toContain('holds no predictions');
+    const unbounded = await runCli(['drift', '--db', trace, '--baseline', 'previous']);
+    expect(unbounded.code).toBe(2);
+    expect(unbounded.stderr).toContain('add --last N');
+    const badRows = await runCli(['quality', '--db', trace, '--baseline', 'previous', '--last', '10', '--expected-rows', 'many']);
+    expect(badRows.code).toBe(2);
+    expect(badRows.stderr).toContain('--expected-rows');
+  });
+
+  it('says why the prediction is not compared with a baseline that has no prediction column', async () => {
+    const r = await runCli(['drift', '--db', trace, '--baseline', 'train-v1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('not compared: prediction: baseline "train-v1" has no column "probability"');
+  });
+
+  it('documents its JSON: `sightline schema DriftReport` and `sightline schema QualityReport`', async () => {
+    const drift = await runCli(['schema', 'DriftReport']);
+    expect(drift.code, drift.stderr).toBe(0);
+    const d = JSON.parse(drift.stdout);
+    expect(d.required).toEqual(['features', 'drifted']);
+    const kinds = d.properties.features.items.oneOf;
+    expect(kinds.map((k: { properties: { kind: { const: string } } }) => k.properties.kind.const)).toEqual(['numeric', 'categorical']);
+    expect(kinds[0].required).toEqual(expect.arrayContaining(['name', 'kind', 'n_ref', 'n_cur', 'missing_ref', 'missing_cur', 'metrics', 'drift', 'score', 'method', 'threshold']));
+    expect(Object.keys(kinds[0].properties.metrics.properties)).toEqual(['ks', 'wasserstein', 'wasserstein_norm', 'psi', 'js']);
+    expect(Object.keys(kinds[1].properties.metrics.properties)).toEqual(['linf', 'js', 'psi', 'chi2']);
+    expect(d.properties.skipped.items.required).toEqual(['name', 'reason']);
+    const quality = await runCli(['schema', 'QualityReport']);
+    expect(quality.code, quality.stderr).toBe(0);
+    const q = JSON.parse(quality.stdout);
+    expect(q.required).toEqual(['violations']);
+    const checks = q.properties.violations.items.oneOf;
+    expect(checks.map((c: { properties: { check: { const: string } } }) => c.properties.check.const)).toEqual([
+      'type_change', 'missing_column', 'out_of_range', 'unseen_categories', 'missing_rate_jump', 'cardinality_jump', 'volume_drop', 'constant_column',
+    ]);
+    expect(checks[0].required).toEqual(['feature', 'check', 'severity', 'observed', 'expected']);
   });
 
   it('compares plain files and honours --categorical', async () => {

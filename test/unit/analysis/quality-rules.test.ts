@@ -5,6 +5,7 @@ import {
   judgeFeature,
   judgeQuality,
   judgeVolume,
+  typeFamily,
   type FeatureObservation,
 } from '../../../daemon/analysis/quality-rules.js';
 import { ViolationSchema, type FeatureSchema } from '../../../daemon/analysis/quality-schema.js';
@@ -68,12 +69,39 @@ describe('judgeFeature', () => {
     ]);
   });
 
-  test('a widened type of the same kind is a warning, and the other checks still run', () => {
-    const violations = judgeFeature(
-      { ...amount, type: 'INTEGER' },
-      observation({ type: 'BIGINT', outside: 100 }),
-    );
-    expect(violations.map((v) => `${v.check}:${v.severity}`)).toEqual(['type_change:warning', 'out_of_range:error']);
+  test('types are compared by family: integer, floating and DECIMAL are all numeric', () => {
+    for (const [expected, observed] of [['INTEGER', 'DOUBLE'], ['BIGINT', 'DOUBLE'], ['DOUBLE', 'INTEGER'], ['DECIMAL(10,3)', 'FLOAT'], ['UTINYINT', 'HUGEINT']]) {
+      const violations = judgeFeature({ ...amount, type: expected! }, observation({ type: observed! }));
+      expect(violations, `${expected} → ${observed}`).toEqual([]);
+    }
+    // The other checks still run on a numeric family.
+    const widened = judgeFeature({ ...amount, type: 'INTEGER' }, observation({ type: 'BIGINT', outside: 100 }));
+    expect(widened.map((v) => `${v.check}:${v.severity}`)).toEqual(['out_of_range:error']);
+  });
+
+  test('the families: numeric, text, boolean, timestamp, time; other types only match themselves', () => {
+    expect(['TINYINT', 'INTEGER', 'BIGINT', 'UBIGINT', 'FLOAT', 'DOUBLE', 'DECIMAL(18,4)', 'decimal(4,1)'].map(typeFamily)).toEqual(Array(8).fill('numeric'));
+    expect(['VARCHAR', "ENUM('a', 'b')"].map(typeFamily)).toEqual(['text', 'text']);
+    expect(typeFamily('BOOLEAN')).toBe('boolean');
+    expect(['DATE', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_NS'].map(typeFamily)).toEqual(Array(4).fill('timestamp'));
+    expect(typeFamily('TIME')).toBe('time');
+    expect(typeFamily('STRUCT(a INTEGER)')).toBe('STRUCT(A INTEGER)');
+  });
+
+  test('a change of family within the kind is a warning; across kinds an error', () => {
+    const flag: FeatureSchema = { ...channel, name: 'flag', type: 'BOOLEAN', cardinality: 2, categories: ['false', 'true'] };
+    const asText = judgeFeature(flag, observation({ type: 'VARCHAR', present: 1000, min: null, max: null, outside: null, unseen: 0, cardinality: 2 }));
+    expect(asText).toEqual([{ feature: 'flag', check: 'type_change', severity: 'warning', observed: 'VARCHAR', expected: 'BOOLEAN' }]);
+    const asNumber = judgeFeature(channel, observation({ type: 'BIGINT' }));
+    expect(asNumber).toEqual([{ feature: 'channel', check: 'type_change', severity: 'error', observed: 'BIGINT', expected: 'VARCHAR' }]);
+  });
+
+  test('typeCheck "kind" (a trace: DOUBLE or VARCHAR by kind) only sees a change of kind', () => {
+    const byKind = { ...DEFAULT_QUALITY_OPTIONS, typeCheck: 'kind' as const };
+    const flag: FeatureSchema = { ...channel, name: 'flag', type: 'BOOLEAN', cardinality: 2, categories: ['false', 'true'] };
+    expect(judgeFeature(flag, observation({ type: 'VARCHAR', present: 1000, min: null, max: null, outside: null, unseen: 0, cardinality: 2 }), byKind)).toEqual([]);
+    expect(judgeFeature({ ...amount, type: 'BIGINT' }, observation({ type: 'DOUBLE' }), byKind)).toEqual([]);
+    expect(judgeFeature(amount, observation({ type: 'VARCHAR' }), byKind).map((v) => `${v.check}:${v.severity}`)).toEqual(['type_change:error']);
   });
 
   test('missing column', () => {
