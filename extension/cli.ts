@@ -57,7 +57,8 @@ export class SightlineCli {
         cancelled = true;
         this.log.info(`cli: cancelled sightline ${args[0]}; stopping pid ${child.pid}`);
         child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+        // The CLI cancels its run on SIGTERM (stored as cancelled, exit 143); give it time to, then kill.
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
       });
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       child.stderr.setEncoding('utf8').on('data', (d: string) => {

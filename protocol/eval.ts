@@ -22,7 +22,8 @@ export type EvalRequestInput = z.input<typeof EvalRequest>;
 export const ValidationCheck = z.object({
   /** load | card | signature | feature_map | smoke | outputs | range | latency | memory */
   check: z.string(),
-  status: z.enum(['pass', 'warn', 'fail']),
+  /** `info` (additive): a measurement with no limit to pass or fail (latency, memory without --max-p99-ms / --max-memory-mb). */
+  status: z.enum(['pass', 'warn', 'fail', 'info']),
   message: z.string(),
 });
 export type ValidationCheck = z.infer<typeof ValidationCheck>;
@@ -64,6 +65,12 @@ export const ValidationReport = z.object({
     rss_delta_bytes: z.number().int(),
   }),
   checks: z.array(ValidationCheck),
+  // ── additive fields ──
+  /** The limits the latency and memory checks were held to (null: none given; those checks are then `info`). */
+  limits: z.object({
+    max_p99_ms: z.number().positive().nullable(),
+    max_memory_mb: z.number().positive().nullable(),
+  }).optional(),
   /** No check failed. */
   ok: z.boolean(),
 });

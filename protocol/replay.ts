@@ -59,8 +59,10 @@ export const MetricDelta = z.object({
   method: z.string().optional(),
   better: MetricDirection,
   /**
-   * The candidate is worse beyond the tolerance and the interval excludes 0 on the bad side
-   * (for `higher` metrics: ci[1] < 0). Gates such as `slice_regressions == 0` count these.
+   * The candidate is worse beyond the tolerance and the interval excludes the tolerance band on
+   * the bad side: tol = tolerance.abs + tolerance.rel·|baseline| (the run's `tolerance`); for
+   * `higher` metrics ci[1] < −tol, for `lower` ones ci[0] > tol. Gates such as
+   * `slice_regressions == 0` count these.
    */
   regression: z.boolean(),
 });
@@ -317,6 +319,7 @@ export const ReplayReport = z.object({
     loss: z.string(),
     method: z.string(),
     alpha: z.number(),
+    /** The minimum effect applied: the requested one, raised to the tolerance. */
     min_effect: z.number(),
     candidates: count,
   }).nullable().optional(),
@@ -398,7 +401,11 @@ export const ReplayRequest = RunOptions.extend({
   degree: z.number().int().min(1).max(3).default(2),
   min_support: z.number().int().min(2).default(30),
   min_fraction: z.number().min(0).max(1).default(0.005),
-  /** A slice regresses only when its mean loss difference exceeds this (besides being significant). */
+  /**
+   * A slice regresses only when its mean loss difference exceeds this (besides being significant).
+   * Never below the tolerance: the effect applied is max(min_effect, abs + rel·baseline mean loss),
+   * and rows whose scores are equal within the tolerance count as no difference.
+   */
   min_effect: z.number().min(0).default(0),
 });
 export type ReplayRequest = z.infer<typeof ReplayRequest>;
@@ -408,7 +415,8 @@ export type ReplayRequestInput = z.input<typeof ReplayRequest>;
 export const RunProgress = z.object({
   run_id: z.string(),
   kind: z.enum(['replay', 'eval', 'compare']),
-  phase: z.enum(['started', 'loading', 'reading', 'scoring', 'latency', 'analysing', 'storing', 'done', 'failed']),
+  /** `cancelled` (additive): the run was aborted (client gone, `cancel_run`, SIGINT/SIGTERM) and stored with status `cancelled`. */
+  phase: z.enum(['started', 'loading', 'reading', 'scoring', 'latency', 'analysing', 'storing', 'done', 'failed', 'cancelled']),
   /** Units done and total in this phase (rows while scoring). */
   done: z.number().nonnegative(),
   total: z.number().nonnegative(),
@@ -417,3 +425,26 @@ export const RunProgress = z.object({
   passed: z.boolean().optional(),
 });
 export type RunProgress = z.infer<typeof RunProgress>;
+
+/**
+ * `status` of a replay/eval run in the `runs` table: `running` while it runs; `ok` every gate
+ * passed; `failed` a gate failed; `error` it stopped on an error; `cancelled` (additive) it was
+ * aborted — its client went away, it was cancelled (`cancel_run`), or the CLI got SIGINT/SIGTERM.
+ * A cancelled run keeps no results and no replayed predictions.
+ */
+export const ReplayRunStatus = z.enum(['running', 'ok', 'failed', 'error', 'cancelled']);
+export type ReplayRunStatus = z.infer<typeof ReplayRunStatus>;
+
+/** `POST /v1/replay/cancel` and the WebSocket query `cancel_run`: abort a replay or eval running on the daemon. */
+export const CancelRunRequest = z.object({
+  /** The run's id (from its `run_progress` events). */
+  run_id: z.string().min(1).max(200),
+});
+export type CancelRunRequest = z.infer<typeof CancelRunRequest>;
+
+export const CancelRunResult = z.object({
+  run_id: z.string(),
+  /** True when the run was running here and is being aborted; false when no such run is running. */
+  cancelled: z.boolean(),
+});
+export type CancelRunResult = z.infer<typeof CancelRunResult>;

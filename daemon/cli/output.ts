@@ -1,8 +1,18 @@
 import cliProgress from 'cli-progress';
 import { SightlineError } from '../../protocol';
 
-/** Exit codes of every command: 0 ok, 1 a declared gate failed, 2 bad usage or bad input. */
-export const EXIT = { ok: 0, gateFailed: 1, badInput: 2 } as const;
+/**
+ * Exit codes of every command: 0 ok, 1 a declared gate failed, 2 bad usage or bad input;
+ * a run cancelled by SIGINT exits 130 and by SIGTERM 143 (128 + the signal, as a shell reports it).
+ */
+export const EXIT = { ok: 0, gateFailed: 1, badInput: 2, interrupted: 130, terminated: 143 } as const;
+
+/** The command was stopped by a signal (its work cancelled cleanly): the message, then `exitCode`. */
+export class Interrupted extends SightlineError {
+  constructor(message: string, readonly exitCode: number) {
+    super('conflict', message);
+  }
+}
 
 /**
  * Progress for long work: a bar (cli-progress) on a terminal, plain periodic lines otherwise
@@ -42,7 +52,10 @@ export async function runCommand(body: () => Promise<number | void>): Promise<vo
     const code = await body();
     process.exitCode = code ?? 0;
   } catch (err) {
-    if (err instanceof SightlineError) {
+    if (err instanceof Interrupted) {
+      process.stderr.write(`sightline: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else if (err instanceof SightlineError) {
       process.stderr.write(`sightline: ${err.message}${err.path ? ` (at ${err.path.join('.')})` : ''} [${err.code}]\n`);
       process.exitCode = err.code === 'internal' ? 70 : EXIT.badInput;
     } else {

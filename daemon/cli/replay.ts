@@ -57,7 +57,7 @@ export function registerReplay(program: Command): void {
     .option('--slice-loss <loss>', 'per-row loss of the slice-regression test: log_loss (classification default), zero_one, abs_error (regression default)')
     .option('--degree <n>', 'predicates per tested slice at most', '2')
     .option('--min-support <n>', 'rows a tested slice needs at least', '30')
-    .option('--min-effect <x>', 'a slice regresses only when its mean loss rises by more than this', '0');
+    .option('--min-effect <x>', 'a slice regresses only when its mean loss rises by more than this (never below the --abs-tol/--rel-tol tolerance)', '0');
   runOptionFlags(cmd).addHelpText('after', HELP).action((o: ReplayCliOpts) => runCommand(async () => {
     const candidate = path.resolve(o.model!);
     const body = {

@@ -5,6 +5,8 @@
  * the feature code), sends a smoke batch (rows of the workspace baseline, else of the traffic
  * file, else synthetic in-range values), checks the outputs (finite; probabilities in [0, 1];
  * predicted classes valid), measures per-call latency (p50/p99) and the resident-memory growth.
+ * Latency and memory fail only against a limit (`maxP99Ms`, `maxMemoryMb`: `--max-p99-ms`,
+ * `--max-memory-mb`); without one they are reported as `info`.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
@@ -30,6 +32,10 @@ export interface ValidateOptions {
   rows?: number;
   /** Single-row calls timed. */
   latencyCalls?: number;
+  /** Fail when the p99 of single-row calls exceeds this (ms). */
+  maxP99Ms?: number;
+  /** Fail when resident memory grows by more than this (MiB) while loading and running the model. */
+  maxMemoryMb?: number;
 }
 
 export async function validateModel(file: string, opts: ValidateOptions = {}): Promise<ValidationReport> {
@@ -45,11 +51,15 @@ export async function validateModel(file: string, opts: ValidateOptions = {}): P
     inputs: [], outputs: [], smoke: null, latency: null,
     memory: { rss_before_bytes: rssBefore, rss_after_bytes: rssBefore, rss_delta_bytes: 0 },
     checks, ok: false,
+    limits: { max_p99_ms: opts.maxP99Ms ?? null, max_memory_mb: opts.maxMemoryMb ?? null },
   };
   const finish = (): ValidationReport => {
     const after = process.memoryUsage().rss;
     report.memory = { rss_before_bytes: rssBefore, rss_after_bytes: after, rss_delta_bytes: after - rssBefore };
-    add('memory', 'pass', `resident memory grew by ${(report.memory.rss_delta_bytes / (1 << 20)).toFixed(1)} MiB while loading and running the model`);
+    const mib = report.memory.rss_delta_bytes / (1 << 20);
+    const grew = `resident memory grew by ${mib.toFixed(1)} MiB while loading and running the model`;
+    if (opts.maxMemoryMb === undefined) add('memory', 'info', `${grew} (no limit: --max-memory-mb)`);
+    else add('memory', mib > opts.maxMemoryMb ? 'fail' : 'pass', `${grew}; limit ${opts.maxMemoryMb} MiB`);
     report.ok = checks.every((c) => c.status !== 'fail');
     return ValidationReport.parse(report);
   };
@@ -141,7 +151,8 @@ export async function validateModel(file: string, opts: ValidateOptions = {}): P
     add('smoke', finite.length === scores.length ? 'pass' : 'fail', finite.length === scores.length ? `${smoke.rows} ${smoke.source} rows scored` : `${scores.length - finite.length} of ${scores.length} outputs are NaN or infinite`);
     if (card.task === 'binary_classification') {
       const out = finite.filter((s) => s < 0 || s > 1);
-      add('range', out.length ? 'fail' : 'pass', out.length ? `${out.length} probabilities outside [0, 1] (e.g. ${out[0]})` : `probabilities in [0, 1] (${report.smoke.score_min?.toFixed(4)} … ${report.smoke.score_max?.toFixed(4)})`);
+      if (finite.length === 0) add('range', 'fail', 'no finite probability to check');
+      else add('range', out.length ? 'fail' : 'pass', out.length ? `${out.length} probabilities outside [0, 1] (e.g. ${out[0]})` : `probabilities in [0, 1] (${report.smoke.score_min?.toFixed(4)} … ${report.smoke.score_max?.toFixed(4)})`);
       if (result.labels) {
         const positive = card.label?.positive ?? 1;
         const valid = new Set([0, 1, '0', '1', positive, String(positive)]);
@@ -164,7 +175,9 @@ export async function validateModel(file: string, opts: ValidateOptions = {}): P
     times.sort((a, b) => a - b);
     const q = (p: number): number => times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)]!;
     report.latency = { calls, batch_size: 1, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: times[times.length - 1]! };
-    add('latency', 'pass', `single-row calls: p50 ${q(0.5).toFixed(3)} ms, p99 ${q(0.99).toFixed(3)} ms (${calls} calls on ${opened.provider})`);
+    const figures = `single-row calls: p50 ${q(0.5).toFixed(3)} ms, p99 ${q(0.99).toFixed(3)} ms (${calls} calls on ${opened.provider})`;
+    if (opts.maxP99Ms === undefined) add('latency', 'info', `${figures} (no limit: --max-p99-ms)`);
+    else add('latency', q(0.99) > opts.maxP99Ms ? 'fail' : 'pass', `${figures}; limit p99 ≤ ${opts.maxP99Ms} ms`);
     return finish();
   } finally {
     await opened.session.release().catch(() => undefined);

@@ -17,15 +17,12 @@ import { analyseSlices, attributeLevels, benjaminiHochberg, conjunctionSql, desc
 import { doubleLiteral } from '../analysis/sql';
 import { featureHistogram } from '../findings/histogram';
 import { ident } from '../store/sql';
-import { deltasOf, DIRECTION, pairedAggregates } from './deltas';
+import { deltasOf, DIRECTION, pairedAggregates, type Tolerance } from './deltas';
 import type { InputColumn } from './input';
 
 export const ROWS_VIEW = 'sl_rows';
 
-export interface Tolerance {
-  abs: number;
-  rel: number;
-}
+export type { Tolerance } from './deltas';
 
 export interface AnalysisContext {
   conn: DuckDBConnection;
@@ -161,7 +158,7 @@ export async function computeMetrics(ctx: AnalysisContext, groups: SliceConditio
       count(*) FILTER (WHERE ${ctx.paired ? 'b_score IS NOT NULL AND c_score IS NOT NULL' : 'false'}) AS both, count(*) FILTER (WHERE ${flip}) AS flips
     FROM stacked GROUP BY g`);
   const byGroup = new Map(counts.map((r) => [toNumber(r.g), r]));
-  const deltas = (g: number, b: MetricSet | null, c: MetricSet) => (b ? deltasOf(ctx.task, b, c, paired.get(g)) : []);
+  const deltas = (g: number, b: MetricSet | null, c: MetricSet) => (b ? deltasOf(ctx.task, b, c, paired.get(g), ctx.tolerance) : []);
   const overall = {
     n: candidate.overall.n,
     baseline: baseline?.overall ?? null,
@@ -220,6 +217,8 @@ export interface SliceTestOptions {
 export interface SliceTestResult {
   regressions: SliceRegression[];
   candidates: number;
+  /** The minimum effect applied (the asked one, raised to the tolerance). */
+  minEffect?: number;
   note?: string;
 }
 
@@ -234,13 +233,21 @@ export function rowLossSql(ctx: Pick<AnalysisContext, 'threshold' | 'positive'>,
  * of up to `degree` attribute values or decile bins, ≥ min support, as failing slices are
  * enumerated) gets a paired t-test of mean d = 0 (t = mean·√n / s, n − 1 degrees of freedom, two
  * sided); p-values are adjusted by Benjamini–Hochberg across all candidates; a slice regresses
- * when its adjusted p ≤ α and its mean d > `minEffect`.
+ * when its adjusted p ≤ α and its mean d > the minimum effect.
+ *
+ * The run's numeric tolerance applies: a row whose two scores are equal within abs + rel·|baseline|
+ * has d = 0 (its loss difference is nondeterminism, not a regression), and the minimum effect is
+ * at least abs + rel·(the baseline's mean loss), so last-bit differences never make a regression.
  */
 export async function sliceRegressions(ctx: AnalysisContext, opts: SliceTestOptions, locate: (feature: string) => SliceRegression['locations']): Promise<SliceTestResult> {
   if (ctx.attributes.length === 0) return { regressions: [], candidates: 0, note: 'no slice attributes' };
   const lb = rowLossSql(ctx, opts.loss, 'b');
   const lc = rowLossSql(ctx, opts.loss, 'c');
-  const relation = `(SELECT *, (${lc}) - (${lb}) AS __dloss FROM ${ROWS_VIEW} WHERE __label IS NOT NULL AND b_score IS NOT NULL AND c_score IS NOT NULL)`;
+  const labelled = `__label IS NOT NULL AND b_score IS NOT NULL AND c_score IS NOT NULL`;
+  const same = `abs(c_score - b_score) <= ${doubleLiteral(ctx.tolerance.abs)} + ${doubleLiteral(ctx.tolerance.rel)} * abs(b_score)`;
+  const relation = `(SELECT *, CASE WHEN ${same} THEN 0.0 ELSE (${lc}) - (${lb}) END AS __dloss FROM ${ROWS_VIEW} WHERE ${labelled})`;
+  const baseLoss = toNullableNumber((await readRow(ctx.conn, `SELECT favg(${lb}) AS m FROM ${ROWS_VIEW} WHERE ${labelled}`))?.m);
+  const minEffect = effectiveMinEffect(opts.minEffect, ctx.tolerance, baseLoss);
   const analysis = await analyseSlices(ctx.conn, {
     relation,
     score: '__dloss',
@@ -253,7 +260,7 @@ export async function sliceRegressions(ctx: AnalysisContext, opts: SliceTestOpti
     minFraction: opts.minFraction,
     alpha: opts.alpha,
   });
-  if (analysis.n === 0) return { regressions: [], candidates: 0, note: 'no labelled rows: slice regressions need labels' };
+  if (analysis.n === 0) return { regressions: [], candidates: 0, minEffect, note: 'no labelled rows: slice regressions need labels' };
   const tested = analysis.candidates.map((c) => {
     const sd = Number.isFinite(c.variance) ? Math.sqrt(Math.max(0, c.variance)) : NaN;
     const t = sd > 0 ? (c.metric * Math.sqrt(c.n)) / sd : c.metric === 0 ? NaN : c.metric > 0 ? Infinity : -Infinity;
@@ -264,7 +271,7 @@ export async function sliceRegressions(ctx: AnalysisContext, opts: SliceTestOpti
   const adjusted = benjaminiHochberg(tested.map((x) => x.p));
   const found = tested
     .map((x, i) => ({ ...x, p_adjusted: adjusted[i]! }))
-    .filter((x) => x.p_adjusted <= opts.alpha && x.c.metric > opts.minEffect)
+    .filter((x) => x.p_adjusted <= opts.alpha && x.c.metric > minEffect)
     .sort((a, b) => b.c.metric - a.c.metric || a.p_adjusted - b.p_adjusted || b.c.n - a.c.n);
   const top = found.slice(0, opts.top);
   // Each model's mean loss in the regressed slices (one query).
@@ -288,7 +295,12 @@ export async function sliceRegressions(ctx: AnalysisContext, opts: SliceTestOpti
       locations,
     };
   });
-  return { regressions, candidates: tested.length, ...(analysis.note ? { note: analysis.note } : {}) };
+  return { regressions, candidates: tested.length, minEffect, ...(analysis.note ? { note: analysis.note } : {}) };
+}
+
+/** The minimum rise of a slice's mean loss that can count: the one asked for, and never below the tolerance. */
+export function effectiveMinEffect(asked: number, tolerance: Tolerance, baselineMeanLoss: number | null): number {
+  return Math.max(asked, tolerance.abs + tolerance.rel * Math.abs(baselineMeanLoss ?? 0));
 }
 
 // ── drift of the candidate's scores against the baseline's ───────────────────

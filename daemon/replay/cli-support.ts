@@ -8,14 +8,14 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExecutionProvider, ReplayReport, SightlineError, SliceLoss, type RunProgress } from '../../protocol';
 import { findDaemon } from '../cli/connect';
-import { progress as progressBar, printJson, type Progress } from '../cli/output';
+import { EXIT, Interrupted, progress as progressBar, printJson, type Progress } from '../cli/output';
 import { Engine } from '../engine';
 import { gateSpecs } from '../gates';
 import { gatesJunit } from '../reports/junit';
 import { replayMarkdown } from '../reports/markdown';
 import { replaySarif } from '../reports/sarif';
 import { formatRunSummary } from '../reports/summary';
-import { executeRun, type RunSpec } from './run';
+import { executeRun, RunCancelledError, type RunSpec } from './run';
 import { findWorkspaceRoot } from './workspace';
 
 export const DEFAULT_CI_TRACE = path.join('.sightline', 'ci-trace.duckdb');
@@ -160,6 +160,7 @@ export function sliceLossOption(v: string | undefined): string | undefined {
  */
 export async function runFromCli(spec: RunSpec, o: RunCliOpts): Promise<ReplayReport> {
   const printer = progressPrinter(spec.kind, Boolean(o.quiet));
+  const stop = onTerminationSignal((sig) => printer.note(`${sig}: cancelling the run`));
   try {
     const daemon = o.daemon === false ? null : await findDaemon();
     if (daemon && (!o.trace || path.resolve(o.trace) === path.resolve(daemon.info.trace))) {
@@ -176,7 +177,16 @@ export async function runFromCli(spec: RunSpec, o: RunCliOpts): Promise<ReplayRe
             if (mine === null || p.run_id === mine) printer.update(p);
           }
         });
-        return ReplayReport.parse(await stream.query<unknown>(spec.kind, spec.req));
+        // On SIGINT/SIGTERM: ask the daemon to cancel the run (it also aborts it when this socket
+        // closes, which the finally below does), and stop waiting for it.
+        const cancelled = new Promise<never>((_, reject) => {
+          stop.signal.addEventListener('abort', () => {
+            const id = mine;
+            const asked = id ? stream.query('cancel_run', { run_id: id }).catch(() => undefined) : Promise.resolve();
+            void Promise.race([asked, new Promise((r) => setTimeout(r, 1000).unref())]).then(() => reject(stop.interrupted(id)));
+          }, { once: true });
+        });
+        return ReplayReport.parse(await Promise.race([stream.query<unknown>(spec.kind, spec.req), cancelled]));
       } finally {
         stream.close();
       }
@@ -187,13 +197,48 @@ export async function runFromCli(spec: RunSpec, o: RunCliOpts): Promise<ReplayRe
       trace, provider: spec.req.provider ?? 'cpu', durable: false, flushIntervalMs: 200, maxBatchRows: 256, maxWaitMs: 2, logRaw: false, logging: true,
     });
     try {
-      return await executeRun(engine, spec, { onProgress: (p) => printer.update(p) });
+      return await executeRun(engine, spec, { onProgress: (p) => printer.update(p), signal: stop.signal });
+    } catch (err) {
+      if (err instanceof RunCancelledError && stop.signal.aborted) throw stop.interrupted(err.runId);
+      throw err;
     } finally {
       await engine.close();
     }
   } finally {
+    stop.dispose();
     printer.stop();
   }
+}
+
+/**
+ * SIGINT and SIGTERM while a run goes on (Ctrl-C, the editor's Cancel, a CI timeout): the first
+ * aborts the run — it stops after the batch in flight and is stored with status `cancelled` —
+ * and the command exits 130 (SIGINT) or 143 (SIGTERM), as a shell reports a process killed by
+ * that signal. A second signal, or a run that has not stopped within 10 s, exits at once.
+ */
+export function onTerminationSignal(onFirst: (sig: NodeJS.Signals) => void): { signal: AbortSignal; interrupted: (runId: string | null) => Interrupted; dispose: () => void } {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | null = null;
+  const codeOf = (sig: NodeJS.Signals | null): number => (sig === 'SIGINT' ? EXIT.interrupted : EXIT.terminated);
+  let timer: NodeJS.Timeout | null = null;
+  const handler = (sig: NodeJS.Signals): void => {
+    if (received) process.exit(codeOf(received));
+    received = sig;
+    onFirst(sig);
+    controller.abort(`${sig} received`);
+    timer = setTimeout(() => process.exit(codeOf(sig)), 10_000);
+    timer.unref();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    interrupted: (runId) => new Interrupted(`${runId ? `run ${runId}` : 'the run'} was cancelled (${received ?? 'signal'}); it is stored with status cancelled`, codeOf(received)),
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
 }
 
 /** Progress on stderr: a bar while scoring (terminal), plain lines otherwise and for the other phases. */

@@ -12,8 +12,11 @@
  * | RMSE                              | delta method on (MSE_b, MSE_c) with their per-row covariance         |
  * | PR AUC, ECE, |bias|               | none (null)                                                        |
  *
- * A delta is a regression when it is on the metric's bad side and its interval excludes 0 there
- * (higher-is-better: ci[1] < 0; lower-is-better: ci[0] > 0).
+ * A delta is a regression when the candidate is worse beyond the run's numeric tolerance and the
+ * interval excludes the tolerance band on the bad side: with tol = abs + rel·|baseline value|,
+ * higher-is-better: ci[1] < −tol; lower-is-better: ci[0] > tol. Two models whose scores differ in
+ * the last bits (float32 sigmoid, another provider) have deltas of ~1e-9 with intervals just as
+ * narrow; those never count.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { EvaluationTask, MetricDelta, MetricDirection, MetricSet } from '../../protocol';
@@ -113,7 +116,7 @@ export async function pairedAggregates(conn: DuckDBConnection, ctes: string[], t
 }
 
 /** The deltas of one group, given both models' metric sets (for the point values) and the group's paired row. */
-export function deltasOf(task: EvaluationTask, baseline: MetricSet, candidate: MetricSet, row: Row | undefined): MetricDelta[] {
+export function deltasOf(task: EvaluationTask, baseline: MetricSet, candidate: MetricSet, row: Row | undefined, tolerance: Tolerance = NO_TOLERANCE): MetricDelta[] {
   const value = (set: MetricSet, m: string): number | null => {
     if (m === 'abs_bias') {
       const b = (set.metrics as Record<string, { value: number | null }>).bias?.value;
@@ -128,13 +131,28 @@ export function deltasOf(task: EvaluationTask, baseline: MetricSet, candidate: M
     const delta = b === null || c === null ? null : c - b;
     const ci = delta === null ? null : (intervals[metric] ?? null);
     const better = DIRECTION[metric] ?? 'higher';
-    return { metric, baseline: b, candidate: c, delta, ci, method: METHOD[metric] ?? 'none', better, regression: isRegression(better, ci) };
+    return { metric, baseline: b, candidate: c, delta, ci, method: METHOD[metric] ?? 'none', better, regression: isRegression(better, ci, metricTolerance(tolerance, b)) };
   });
 }
 
-export function isRegression(better: MetricDirection, ci: Interval | null): boolean {
+/** The run's numeric tolerance (outputs equal within abs + rel·|baseline|). */
+export interface Tolerance {
+  abs: number;
+  rel: number;
+}
+
+export const NO_TOLERANCE: Tolerance = { abs: 0, rel: 0 };
+
+/** How far a metric may move before it counts: abs + rel·|baseline value|. */
+export function metricTolerance(t: Tolerance, baseline: number | null): number {
+  return t.abs + t.rel * Math.abs(baseline ?? 0);
+}
+
+/** Worse beyond `tol` with the 95 % interval clear of the tolerance band on the bad side. */
+export function isRegression(better: MetricDirection, ci: Interval | null, tol = 0): boolean {
   if (!ci) return false;
-  return better === 'higher' ? ci[1] < 0 : ci[0] > 0;
+  const t = Math.max(0, tol);
+  return better === 'higher' ? ci[1] < -t : ci[0] > t;
 }
 
 /** Paired 95 % intervals of candidate − baseline from a group's aggregates. */

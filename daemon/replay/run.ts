@@ -32,11 +32,33 @@ import { prepareInput, type PreparedInput } from './input';
 import { defaultRunThreads, openRunRegistry, outputPlan, resolveModelPath, taskOf } from './models';
 import { labelSanity, referencePositiveRate } from './sanity';
 import { dictionaries, dropDictionaries, measureLatency, scoreAll, type Dictionaries, type ScoredModel } from './score';
-import { createIds, finishRun, insertRun, logReplayPredictions } from './store';
+import { createIds, dropReplayPredictions, finishRun, insertRun, logReplayPredictions } from './store';
 import { findWorkspaceRoot, openWorkspace, workspacePath, type RunWorkspace } from './workspace';
 
 export interface RunHooks {
   onProgress?: (p: RunProgress) => void;
+  /**
+   * Aborts the run: checked between scoring batches, latency calls and phases. An aborted run
+   * throws RunCancelledError, is stored with status `cancelled` (no results, its replayed
+   * predictions removed) and ends with a `cancelled` progress event.
+   */
+  signal?: AbortSignal;
+}
+
+/** A run stopped because its signal was aborted (client gone, `cancel_run`, SIGINT/SIGTERM). */
+export class RunCancelledError extends SightlineError {
+  readonly cancelled = true;
+  constructor(readonly runId: string, readonly reason: string) {
+    super('conflict', `run ${runId} was cancelled (${reason}); it is stored with status cancelled`);
+  }
+}
+
+/** Why a signal was aborted, in words. */
+export function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (typeof r === 'string') return r;
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  return 'cancelled';
 }
 
 export type RunSpec = { kind: 'replay'; req: ReplayRequest } | { kind: 'eval'; req: EvalRequest };
@@ -63,6 +85,11 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
     engine.hub.publish('run_progress', [p]);
   };
   progress('started', 0, 1);
+  const signal = hooks.signal;
+  const checkAbort = (): void => {
+    if (signal?.aborted) throw new RunCancelledError(runId, abortReason(signal));
+  };
+  let logged = false;
 
   const candidateRef = spec.kind === 'replay' ? spec.req.candidate : spec.req.model;
   const candidatePath = resolveModelPath(candidateRef, engine);
@@ -79,6 +106,7 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
   let stored = false;
   let dicts: Dictionaries | null = null;
   try {
+    checkAbort();
     conn = await engine.store.instance.connect();
 
     // Traffic and the baseline model.
@@ -119,6 +147,7 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
     if (baseline && baseline.id === candidate.id) warnings.push(`the candidate and the baseline are the same file (${candidate.id.slice(0, 12)}): every difference is nondeterminism`);
     for (const m of [baseline, candidate]) if (m?.opened.fallbackReason) warnings.push(`${m.ref}: ${m.opened.fallbackReason}`);
     progress('loading', baselinePath ? 2 : 1, baselinePath ? 2 : 1);
+    checkAbort();
     const task = taskOf(candidate);
     if (baseline && taskOf(baseline) !== task) throw new SightlineError('invalid_request', `${baseline.ref} is ${baseline.card.task} but ${candidate.ref} is ${task}: they cannot be compared`);
     const gates = parseGates(req.gates);
@@ -141,6 +170,7 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
       settings: settingsOf(spec, { candidatePath, baselinePath, trafficPath, trafficKind, workspace: ws?.root ?? null }),
     });
     stored = true;
+    checkAbort();
 
     // Rows.
     progress('reading', 0, 1);
@@ -164,6 +194,7 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
     warnings.push(...input.warnings);
     dicts = await dictionaries(conn, input.features);
     progress('reading', 1, 1, `${input.scorable} rows`);
+    checkAbort();
 
     // Scoring, then latency.
     const bulk = await scoreAll(conn, models, input.features, {
@@ -171,15 +202,18 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
       total: input.scorable,
       dictionaries: dicts,
       onProgress: (done, total) => progress('scoring', done, total),
+      ...(signal ? { signal } : {}),
     });
+    checkAbort();
     const latency: LatencyStats[] = [];
     if (req.latency_rows > 0) {
       progress('latency', 0, models.length);
       for (const [i, m] of models.entries()) {
         const stats = await measureLatency(conn, m, input.features, {
           rows: req.latency_rows, batch: req.latency_batch, concurrency: req.concurrency, role: m.prefix === 'b' ? 'baseline' : 'candidate',
-          intraOpThreads, interOpThreads: req.inter_op_threads ?? null,
+          intraOpThreads, interOpThreads: req.inter_op_threads ?? null, ...(signal ? { signal } : {}),
         });
+        checkAbort();
         if (stats) latency.push(stats);
         progress('latency', i + 1, models.length);
       }
@@ -191,11 +225,13 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
     await createRowsView(conn, logging);
     if (logging) {
       progress('storing', 0, 1, 'replayed predictions');
+      logged = true;
       await logReplayPredictions(conn, engine.store, { runId, models, features: input.features, attributes: input.attributes, threshold: task === 'binary_classification' ? threshold : null });
       progress('storing', 1, 1);
     }
 
     // Analyses.
+    checkAbort();
     progress('analysing', 0, 5);
     const kinds = new Map<string, FeatureKind>(input.attributes.map((a) => [a.name, a.kind]));
     const ctx: AnalysisContext = {
@@ -205,6 +241,7 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
     const flips = ctx.paired ? await computeFlips(ctx, req.examples) : null;
     const outputDifference = ctx.paired ? await computeOutputDifference(ctx) : null;
     progress('analysing', 1, 5);
+    checkAbort();
     const levels = await sliceLevels(ctx);
     let sliceTest: SliceTestResult | null = null;
     if (spec.kind === 'replay' && ctx.paired) {
@@ -216,11 +253,14 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
       }, locate);
     }
     progress('analysing', 2, 5);
+    checkAbort();
     const extra = (sliceTest?.regressions ?? []).map((r) => r.predicates).filter((p) => !levels.some((l) => describeSlice(l) === describeSlice(p)));
     const metrics = await computeMetrics(ctx, [...levels, ...extra]);
     progress('analysing', 3, 5);
+    checkAbort();
     const drift = ctx.paired ? await predictionDrift(ctx) : null;
     progress('analysing', 4, 5);
+    checkAbort();
     const reference = task === 'binary_classification'
       ? await referencePositiveRate(conn, {
           given: req.baseline_positive_rate,
@@ -281,14 +321,25 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
       skipped_rows: input.rows - input.scorable,
       prediction_source: logging ? `replay:${runId}` : null,
       trace: path.resolve(engine.store.path),
-      slice_test: sliceTest ? { loss: spec.kind === 'replay' ? (spec.req.slice_loss ?? (task === 'regression' ? 'abs_error' : 'log_loss')) : 'log_loss', method: 'paired t-test of the per-row loss difference, Benjamini–Hochberg', alpha: req.alpha, min_effect: spec.kind === 'replay' ? spec.req.min_effect : 0, candidates: sliceTest.candidates } : null,
+      slice_test: sliceTest ? { loss: spec.kind === 'replay' ? (spec.req.slice_loss ?? (task === 'regression' ? 'abs_error' : 'log_loss')) : 'log_loss', method: 'paired t-test of the per-row loss difference, Benjamini–Hochberg', alpha: req.alpha, min_effect: sliceTest.minEffect ?? (spec.kind === 'replay' ? spec.req.min_effect : 0), candidates: sliceTest.candidates } : null,
     };
+    checkAbort();
     const results = evaluateGates(gates, namedValues(draft));
     const report = ReplayReport.parse({ ...draft, gates: results, passed: results.every((g) => g.passed) });
     await finishRun(engine.store, runId, { ended, status: report.passed ? 'ok' : 'failed', results: report, gates: report.gates });
     progress('done', 1, 1, report.passed ? 'passed' : 'a gate failed', report.passed);
     return report;
-  } catch (err) {
+  } catch (caught) {
+    // An abort that surfaced as another error (e.g. a batch cut short) is still a cancellation.
+    const err = signal?.aborted && !(caught instanceof RunCancelledError) ? new RunCancelledError(runId, abortReason(signal)) : caught;
+    if (err instanceof RunCancelledError) {
+      if (stored) {
+        if (logged) await dropReplayPredictions(engine.store, runId).catch(() => undefined);
+        await finishRun(engine.store, runId, { ended: new Date().toISOString(), status: 'cancelled', results: null, gates: null }).catch(() => undefined);
+      }
+      progress('cancelled', 0, 0, err.reason);
+      throw err;
+    }
     if (stored) {
       const message = err instanceof Error ? err.message : String(err);
       await finishRun(engine.store, runId, { ended: new Date().toISOString(), status: 'error', results: { error: message }, gates: null }).catch(() => undefined);

@@ -45,7 +45,7 @@ export async function scoreAll(
   conn: DuckDBConnection,
   models: ScoredModel[],
   features: InputColumn[],
-  opts: { batchSize: number; inFlight?: number; total: number; onProgress?: ProgressFn; dictionaries?: Dictionaries },
+  opts: { batchSize: number; inFlight?: number; total: number; onProgress?: ProgressFn; dictionaries?: Dictionaries; signal?: AbortSignal },
 ): Promise<BulkResult> {
   const inFlight = Math.max(1, Number(process.env.SIGHTLINE_REPLAY_IN_FLIGHT ?? opts.inFlight ?? 2));
   const total = opts.total;
@@ -92,7 +92,7 @@ export async function scoreAll(
   };
 
   for (;;) {
-    if (failure) break;
+    if (failure || opts.signal?.aborted) break;
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const n = chunk.rowCount;
@@ -117,12 +117,16 @@ export async function scoreAll(
         batchStart = filled;
         inBatch = 0;
         while (pending.size >= inFlight) await Promise.race(pending);
+        if (opts.signal?.aborted) break;
       }
     }
   }
-  if (!failure && inBatch > 0) launch(batch, batchStart, inBatch);
+  // Aborted: no further batch starts; those in flight finish (a session call cannot be cut short).
+  const aborted = Boolean(opts.signal?.aborted);
+  if (!failure && !aborted && inBatch > 0) launch(batch, batchStart, inBatch);
   await Promise.all(pending);
   if (failure) throw failure;
+  if (aborted) throw new Error('scoring aborted');
   const seconds = (performance.now() - t0) / 1000;
 
   await writeScores(conn, models, rowIds.subarray(0, filled), scores.map((s) => s.subarray(0, filled)), labels);
@@ -230,7 +234,7 @@ export async function measureLatency(
   conn: DuckDBConnection,
   m: ScoredModel,
   features: InputColumn[],
-  opts: { rows: number; batch: number; concurrency: number; role: 'baseline' | 'candidate'; intraOpThreads: number | null; interOpThreads: number | null },
+  opts: { rows: number; batch: number; concurrency: number; role: 'baseline' | 'candidate'; intraOpThreads: number | null; interOpThreads: number | null; signal?: AbortSignal },
 ): Promise<LatencyStats | null> {
   if (opts.rows <= 0) return null;
   const wanted = m.model.layout.features;
@@ -249,12 +253,13 @@ export async function measureLatency(
   const worker = async (): Promise<void> => {
     for (;;) {
       const c = next++;
-      if (c >= calls) return;
+      if (c >= calls || opts.signal?.aborted) return;
       const r = await runBatch(m.model, m.plan, slice(c), batch);
       times.push(r.ms);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, calls) }, () => worker()));
+  if (opts.signal?.aborted || times.length === 0) return null;
   const wall = (performance.now() - t0) / 1000;
   times.sort((a, b) => a - b);
   const q = (p: number): number => times[Math.min(times.length - 1, Math.max(0, Math.ceil(p * times.length) - 1))]!;

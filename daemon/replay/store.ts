@@ -5,14 +5,14 @@
  * by one SQL statement per model from the run's temporary tables.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { GateResult } from '../../protocol';
+import type { GateResult, ReplayRunStatus } from '../../protocol';
 import { doubleLiteral } from '../analysis/sql';
 import { literal, ident } from '../store/sql';
 import type { TraceStore } from '../store/trace-store';
 import type { InputColumn } from './input';
 import type { ScoredModel } from './score';
 
-export type RunStatus = 'running' | 'ok' | 'failed' | 'error';
+export type RunStatus = ReplayRunStatus;
 
 export async function insertRun(store: TraceStore, run: { id: string; kind: string; started: string; settings: unknown }): Promise<void> {
   store.assertWritable();
@@ -23,8 +23,13 @@ export async function insertRun(store: TraceStore, run: { id: string; kind: stri
 
 export async function finishRun(store: TraceStore, id: string, end: { ended: string; status: RunStatus; results: unknown; gates: GateResult[] | null }): Promise<void> {
   await store.exclusive(() => store.conn.run(
-    `UPDATE runs SET ended = ${literal(end.ended)}::TIMESTAMPTZ, status = ${literal(end.status)}, results = ${literal(JSON.stringify(end.results))}, gates = ${end.gates ? literal(JSON.stringify(end.gates)) : 'NULL'} WHERE id = ${literal(id)}`,
+    `UPDATE runs SET ended = ${literal(end.ended)}::TIMESTAMPTZ, status = ${literal(end.status)}, results = ${end.results === null ? 'NULL' : literal(JSON.stringify(end.results))}, gates = ${end.gates ? literal(JSON.stringify(end.gates)) : 'NULL'} WHERE id = ${literal(id)}`,
   ));
+}
+
+/** Removes the replayed predictions a run logged (a cancelled run keeps none). */
+export async function dropReplayPredictions(store: TraceStore, runId: string): Promise<void> {
+  await store.exclusive(() => store.conn.run(`DELETE FROM predictions WHERE source = ${literal(`replay:${runId}`)}`));
 }
 
 /** Ids of the replayed predictions (UUIDv7), one per row and model, in `sl_ids`. */

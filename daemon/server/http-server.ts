@@ -16,10 +16,14 @@ export interface HttpOptions {
   allowedOrigins: string[];
 }
 
-type QueryHandler = (params: unknown) => Promise<unknown>;
+/** What a handler knows of its caller: `signal` aborts when the client goes away (WebSocket closed, HTTP connection dropped). */
+export interface RequestContext {
+  signal: AbortSignal;
+}
+type QueryHandler = (params: unknown, ctx: RequestContext) => Promise<unknown>;
 /** Reads and validates the request body with `schema`; `what` names it in errors. */
 export type BodyReader = <T extends z.ZodType>(schema: T, what: string) => Promise<z.infer<T>>;
-export type RouteHandler = (body: BodyReader, url: URL) => Promise<unknown>;
+export type RouteHandler = (body: BodyReader, url: URL, ctx: RequestContext) => Promise<unknown>;
 
 /**
  * HTTP routes under /v1/ and the WebSocket stream at /v1/stream. Every body is validated with its
@@ -134,7 +138,12 @@ export class HttpServer {
         return reply(res, 200, { unloaded: true });
       }
       const extra = this.routes.get(route);
-      if (extra) return reply(res, 200, await extra((schema, what) => this.body(req, schema, what), url));
+      if (extra) {
+        // Aborted when the client drops the connection before the answer is sent (a long replay then stops).
+        const gone = new AbortController();
+        res.once('close', () => { if (!res.writableFinished) gone.abort('the HTTP client went away'); });
+        return reply(res, 200, await extra((schema, what) => this.body(req, schema, what), url, { signal: gone.signal }));
+      }
       throw new SightlineError('not_found', `no route ${route}; see README "HTTP API"`);
     } catch (err) {
       const e = asSightline(err);
@@ -173,6 +182,9 @@ export class HttpServer {
 
   private onSocket(ws: WebSocket): void {
     const sub = this.daemon.hub.add(ws);
+    // Queries of this socket still running (a replay) are aborted when it closes.
+    const gone = new AbortController();
+    ws.once('close', () => gone.abort('the client closed its WebSocket'));
     send(ws, { type: 'welcome', protocol: PROTOCOL_VERSION, version: this.daemon.version, trace: this.daemon.store.path });
     ws.on('message', (data, isBinary) => {
       void (async () => {
@@ -204,7 +216,7 @@ export class HttpServer {
             const handler = this.queries.get(msg.method);
             if (!handler) return send(ws, { type: 'response', id: msg.id, error: { code: 'not_found', message: `unknown query method "${msg.method}" (known: ${[...this.queries.keys()].join(', ')})` } });
             try {
-              send(ws, { type: 'response', id: msg.id, result: await this.track(handler(msg.params)) });
+              send(ws, { type: 'response', id: msg.id, result: await this.track(handler(msg.params, { signal: gone.signal })) });
             } catch (err) {
               send(ws, { type: 'response', id: msg.id, error: asSightline(err).toBody().error });
             }

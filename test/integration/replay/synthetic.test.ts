@@ -72,7 +72,8 @@ describe('replay: paired deltas', () => {
       expect(Math.abs(d.delta! - x.delta), metric).toBeLessThanOrEqual(tol);
       expect(Math.abs(d.ci![0] - x.ci[0]), `${metric} lo`).toBeLessThanOrEqual(tol);
       expect(Math.abs(d.ci![1] - x.ci[1]), `${metric} hi`).toBeLessThanOrEqual(tol);
-      expect(d.regression).toBe(d.better === 'higher' ? d.ci![1] < 0 : d.ci![0] > 0);
+      const band = 1e-6 + 1e-6 * Math.abs(d.baseline ?? 0); // the default --abs-tol/--rel-tol
+      expect(d.regression).toBe(d.better === 'higher' ? d.ci![1] < -band : d.ci![0] > band);
     }
     expect(report.flips).toMatchObject(e.flips);
     expect(Math.abs(report.output_difference!.mean - e.output_difference.mean)).toBeLessThan(1e-7);
