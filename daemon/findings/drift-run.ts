@@ -25,12 +25,28 @@ export interface DriftRunResult {
 }
 
 /** One column compared by a drift run, and the name the report gives it. */
-interface Compared {
+export interface Compared {
   /** Its name in both relations. */
   column: string;
   kind: FeatureKind;
   /** A model input's own name, `prediction` (the score output) or `label:<name>`. */
   display: string;
+}
+
+/**
+ * What a drift run on a trace compares (shared with the editor's drift views,
+ * daemon/queries/drift-views.ts, so that their bins are those of the report): the reference and
+ * current relations — the current one with the prediction output and the label renamed as a
+ * named baseline names them — the columns compared in both, and what could not be compared.
+ */
+export interface DriftComparison {
+  cards: ModelCard[];
+  /** The card's label name, if any. */
+  labelName: string | undefined;
+  reference: string;
+  current: string;
+  compared: Compared[];
+  skipped: DriftSkipped[];
 }
 
 /**
@@ -44,26 +60,26 @@ interface Compared {
  * - A named baseline: the inputs it has as columns; the score when it has a column named as the
  *   prediction output (e.g. the model's scores on the training rows); the label when it has the
  *   label's column, of the kind profiled for that column. What cannot be compared is listed in
- *   the report's `skipped`, with the reason, never left out silently.
+ *   `skipped`, with the reason, never left out silently.
  */
-export async function driftOnTrace(store: TraceStore, req: DriftRunRequest): Promise<DriftRunResult> {
-  const cards = await modelCards(store, req.window.model);
-  if (cards.length === 0) throw new SightlineError('not_found', `no model${req.window.model ? ` "${req.window.model}"` : ''} has predictions in ${store.path}`);
+export async function driftComparison(store: TraceStore, baselineName: string, window: WindowSpec): Promise<DriftComparison> {
+  const cards = await modelCards(store, window.model);
+  if (cards.length === 0) throw new SightlineError('not_found', `no model${window.model ? ` "${window.model}"` : ''} has predictions in ${store.path}`);
   const kinds = new Map<string, FeatureKind>();
   for (const c of cards) for (const f of c.features) if (!kinds.has(f.name)) kinds.set(f.name, f.kind);
   const labelName = cards.find((c) => c.label)?.label?.name;
   const labelDisplay = `label:${labelName ?? 'label'}`;
   const outputName = predictionOutputName(cards);
   const windowFeatures = [...kinds].map(([name, kind]) => ({ name, kind }));
-  const current = windowRelation(store, windowFeatures, req.window);
+  const current = windowRelation(store, windowFeatures, window);
 
   let reference: string;
   let compared: Compared[];
   const skipped: DriftSkipped[] = [];
   /** Pseudo-columns of the current window renamed as the baseline names them. */
   const aliases: string[] = [];
-  if (req.baseline === 'previous' || req.baseline === 'week-ago') {
-    const spec = req.baseline === 'previous' ? previousWindow(req.window) : weekEarlier(req.window);
+  if (baselineName === 'previous' || baselineName === 'week-ago') {
+    const spec = baselineName === 'previous' ? previousWindow(window) : weekEarlier(window);
     reference = windowRelation(store, windowFeatures, spec);
     const textLabels = await hasTextLabels(store);
     compared = [
@@ -72,14 +88,14 @@ export async function driftOnTrace(store: TraceStore, req: DriftRunRequest): Pro
       textLabels ? { column: LABEL_TEXT_COLUMN, kind: 'categorical', display: labelDisplay } : { column: LABEL_COLUMN, kind: 'numeric', display: labelDisplay },
     ];
   } else {
-    const baseline = await requireBaseline(store, req.baseline);
+    const baseline = await requireBaseline(store, baselineName);
     reference = ident(baseline.table);
     const profiled = new Map(baseline.profile.features.map((f) => [f.name, f]));
     compared = windowFeatures.filter((f) => profiled.has(f.name)).map((f) => ({ column: f.name, kind: f.kind, display: f.name }));
     if (!outputName) {
       skipped.push({ name: 'prediction', reason: 'the model card names no prediction output (outputs.probability or outputs.value)' });
     } else if (!profiled.has(outputName) || kinds.has(outputName)) {
-      skipped.push({ name: 'prediction', reason: `baseline "${req.baseline}" has no column "${outputName}" (the prediction output); add the model's outputs on the baseline rows as that column, or compare with --baseline previous|week-ago` });
+      skipped.push({ name: 'prediction', reason: `baseline "${baselineName}" has no column "${outputName}" (the prediction output); add the model's outputs on the baseline rows as that column, or compare with --baseline previous|week-ago` });
     } else {
       compared.push({ column: outputName, kind: 'numeric', display: 'prediction' });
       aliases.push(`${ident(SCORE_COLUMN)} AS ${ident(outputName)}`);
@@ -89,16 +105,24 @@ export async function driftOnTrace(store: TraceStore, req: DriftRunRequest): Pro
       compared.push({ column: labelName, kind: labelProfile.kind, display: labelDisplay });
       aliases.push(`${ident(labelProfile.kind === 'categorical' ? LABEL_TEXT_COLUMN : LABEL_COLUMN)} AS ${ident(labelName)}`);
     } else if (labelName) {
-      skipped.push({ name: labelDisplay, reason: `baseline "${req.baseline}" has no column "${labelName}" (the model card's label)` });
+      skipped.push({ name: labelDisplay, reason: `baseline "${baselineName}" has no column "${labelName}" (the model card's label)` });
     }
   }
+  const currentRel = aliases.length ? `(SELECT *, ${aliases.join(', ')} FROM ${current} cur)` : current;
+  return { cards, labelName, reference, current: currentRel, compared, skipped };
+}
+
+/** Drift of logged predictions against a reference (see driftComparison for what is compared). */
+export async function driftOnTrace(store: TraceStore, req: DriftRunRequest): Promise<DriftRunResult> {
+  const comparison = await driftComparison(store, req.baseline, req.window);
+  const { cards, reference, current: currentRel, skipped } = comparison;
+  let { compared } = comparison;
   const wanted = req.features ? new Set(req.features) : null;
   if (wanted) {
     for (const w of wanted) if (!compared.some((f) => f.display === w)) throw new SightlineError('invalid_request', `feature "${w}" is not in both the reference and the logged predictions (compared: ${compared.map((f) => f.display).join(', ')})`);
     compared = compared.filter((f) => wanted.has(f.display));
   }
   if (compared.length === 0) throw new SightlineError('invalid_request', 'no feature is present in both the reference and the logged predictions');
-  const currentRel = aliases.length ? `(SELECT *, ${aliases.join(', ')} FROM ${current} cur)` : current;
   const raw = await computeDrift(store.conn, {
     reference,
     current: currentRel,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SightlineError } from '../../protocol';
-import { addBaseline, listBaselines } from '../baselines/baseline-store';
+import { addBaseline, listBaselines, MAX_QUERY_CHARS } from '../baselines/baseline-store';
 import type { Engine } from '../engine';
 import type { HttpServer } from '../server/http-server';
 import { driftOnTrace } from './drift-run';
@@ -24,9 +24,12 @@ export const DriftRunRequestSchema = z.object({
   save: z.boolean().default(false),
 });
 
+/** A baseline from a FILE or from one SELECT `query` (exactly one; addBaseline checks), relative paths read from `cwd`. */
 export const AddBaselineRequestSchema = z.object({
   name: z.string().min(1).max(100),
-  file: z.string().min(1),
+  file: z.string().min(1).optional(),
+  query: z.string().min(1).max(MAX_QUERY_CHARS).optional(),
+  cwd: z.string().min(1).max(4096).optional(),
   categorical: z.array(z.string()).optional(),
   replace: z.boolean().default(false),
 });

@@ -9,11 +9,9 @@ import {
   type AnalysisWindow, type DriftDistribution, type DriftTimeline, type DriftTimelinePoint, type FeatureKind,
 } from '../../protocol';
 import { computeDrift } from '../analysis';
-import { requireBaseline } from '../baselines/baseline-store';
-import { describeWindow, LABEL_COLUMN, previousWindow, SCORE_COLUMN, weekEarlier, windowRelation, type WindowSpec } from '../baselines/prediction-window';
-import { modelCards } from '../findings/drift-run';
+import { describeWindow, LABEL_COLUMN, LABEL_TEXT_COLUMN, SCORE_COLUMN, windowRelation, type WindowSpec } from '../baselines/prediction-window';
+import { driftComparison } from '../findings/drift-run';
 import { featureHistogram } from '../findings/histogram';
-import { ident } from '../store/sql';
 import type { TraceStore } from '../store/trace-store';
 import { parseParams, type QueryContext } from './context';
 
@@ -30,41 +28,27 @@ interface DriftRelations {
 }
 
 /**
- * The reference and current relations of `drift` for one feature. `feature` is a model input,
- * `prediction` (the score) or `label:<name>` (the label), as the drift report names them.
+ * The reference and current relations of `drift` for one feature, from the very comparison
+ * `drift` makes (driftComparison in daemon/findings/drift-run.ts): a text label is the
+ * categorical `__label_text` column, the prediction against a named baseline is the baseline's
+ * column named as the score output. `feature` is a model input, `prediction` (the score) or
+ * `label:<name>` (the label), as the drift report names them (`__score`, `__label` and the
+ * label's own name are accepted too). What drift lists as skipped is refused with its reason
+ * (`unsupported`); a name drift does not know at all is `unknown_feature`.
  */
 export async function driftRelations(store: TraceStore, baseline: string, window: WindowSpec, feature: string): Promise<DriftRelations> {
-  const cards = await modelCards(store, window.model);
-  if (cards.length === 0) throw new SightlineError('not_found', `no model${window.model ? ` "${window.model}"` : ''} has predictions in ${store.path}`);
-  const kinds = new Map<string, FeatureKind>();
-  for (const c of cards) for (const f of c.features) if (!kinds.has(f.name)) kinds.set(f.name, f.kind);
-  const labelName = cards.find((c) => c.label)?.label?.name;
-  const windowFeatures = [...kinds].map(([name, kind]) => ({ name, kind }));
-  const current = windowRelation(store, windowFeatures, window);
-  const currentRel = labelName ? `(SELECT *, ${ident(LABEL_COLUMN)} AS ${ident(labelName)} FROM ${current} cur)` : current;
-  const relative = baseline === 'previous' || baseline === 'week-ago';
-  const isLabel = feature.startsWith('label:') || feature === LABEL_COLUMN || (labelName !== undefined && feature === labelName);
-  const isScore = feature === 'prediction' || feature === SCORE_COLUMN;
-  if (relative) {
-    const spec = baseline === 'previous' ? previousWindow(window) : weekEarlier(window);
-    const reference = windowRelation(store, windowFeatures, spec);
-    if (isScore) return { reference, current: currentRel, column: SCORE_COLUMN, kind: 'numeric', display: 'prediction' };
-    if (isLabel) return { reference, current: currentRel, column: LABEL_COLUMN, kind: 'numeric', display: `label:${labelName ?? 'label'}` };
-    const kind = kinds.get(feature);
-    if (!kind) throw unknownFeature(feature, [...kinds.keys(), 'prediction', `label:${labelName ?? 'label'}`]);
-    return { reference, current: currentRel, column: feature, kind, display: feature };
+  const { cards, labelName, reference, current, compared, skipped } = await driftComparison(store, baseline, window);
+  const inputs = new Set(cards.flatMap((c) => c.features.map((f) => f.name)));
+  let display = feature;
+  if (!inputs.has(feature)) {
+    if (feature === SCORE_COLUMN) display = 'prediction';
+    else if (feature === LABEL_COLUMN || feature === LABEL_TEXT_COLUMN || (labelName !== undefined && feature === labelName)) display = `label:${labelName ?? 'label'}`;
   }
-  const b = await requireBaseline(store, baseline);
-  const refColumns = new Set(b.profile.features.map((f) => f.name));
-  const compared = [...kinds.keys()].filter((f) => refColumns.has(f));
-  if (isLabel && labelName && refColumns.has(labelName)) {
-    return { reference: ident(b.table), current: currentRel, column: labelName, kind: 'numeric', display: `label:${labelName}` };
-  }
-  const kind = kinds.get(feature);
-  if (!kind || !refColumns.has(feature)) {
-    throw unknownFeature(feature, [...compared, ...(labelName && refColumns.has(labelName) ? [`label:${labelName}`] : [])]);
-  }
-  return { reference: ident(b.table), current: currentRel, column: feature, kind, display: feature };
+  const found = compared.find((f) => f.display === display);
+  if (found) return { reference, current, column: found.column, kind: found.kind, display: found.display };
+  const skip = skipped.find((s) => s.name === display);
+  if (skip) throw new SightlineError('unsupported', `"${display}" is not compared against baseline "${baseline}": ${skip.reason}`, ['feature']);
+  throw unknownFeature(feature, compared.map((f) => f.display));
 }
 
 function unknownFeature(feature: string, known: string[]): SightlineError {

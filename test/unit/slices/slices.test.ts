@@ -1,8 +1,10 @@
 /**
  * Failing-slice statistics against scipy/numpy (test/fixtures/stats/slices-cases.json, generated
  * by test/fixtures/gen/slices_reference.py): Welch's t-test, Benjamini–Hochberg, and every
- * candidate of synthetic tables — sums from one DuckDB GROUPING SETS query — to 1e-9 relative;
- * a planted slice comes first, and random data yields no slice after BH.
+ * candidate of synthetic tables — sums from one DuckDB GROUPING SETS query — to 1e-9 relative,
+ * its 95 % interval included (Wilson for the error rate, normal for mean losses); a planted slice
+ * comes first, and random data yields no slice after BH. The no-label `low_confidence` loss is
+ * checked row by row and in the report (metric, interval, effect size, adjusted p).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -11,6 +13,7 @@ import {
   benjaminiHochberg,
   combinations,
   findSlices,
+  lossSql,
   pooledEffectSize,
   welchTest,
   type GroupSummary,
@@ -28,10 +31,16 @@ interface Candidate {
   p_value: number;
   p_adjusted: number;
   effect_size: number;
+  /** 95 % interval of the slice's mean loss (Wilson for zero_one, normal otherwise). */
+  ci: [number, number];
 }
 interface Table {
   name: string;
   loss: SliceLoss;
+  /** Decision threshold (default 0.5). */
+  threshold?: number;
+  /** Per-row loss (low_confidence only). */
+  row_loss?: number[];
   columns: Record<string, Array<string | number | null>>;
   kinds: Record<string, 'numeric' | 'categorical'>;
   score: number[];
@@ -116,9 +125,10 @@ describe('slice candidates in DuckDB = every candidate computed with scipy', () 
   const request = (t: Table) => ({
     relation: 't',
     score: 'score',
-    label: t.loss === 'score_shift' ? null : 'label',
+    label: t.loss === 'score_shift' || t.loss === 'low_confidence' ? null : 'label',
     attributes: Object.keys(t.columns).map((name) => ({ name, kind: t.kinds[name]! })),
     loss: t.loss,
+    ...(t.threshold !== undefined ? { threshold: t.threshold } : {}),
   });
 
   test.each(fixture.tables.map((t) => [t.name, t] as const))('%s', async (_name, t) => {
@@ -142,6 +152,8 @@ describe('slice candidates in DuckDB = every candidate computed with scipy', () 
       close(c.p_value, want.p_value, `${k} p`, 'welch p');
       close(c.p_adjusted, want.p_adjusted, `${k} p_adjusted`, 'BH adjusted');
       close(c.effect_size, want.effect_size, `${k} effect`, 'effect size');
+      close(c.ci[0], want.ci[0], `${k} ci low`, `ci ${t.loss}`);
+      close(c.ci[1], want.ci[1], `${k} ci high`, `ci ${t.loss}`);
       expect(c.ci[0]).toBeLessThanOrEqual(c.metric);
       expect(c.ci[1]).toBeGreaterThanOrEqual(c.metric);
     }
@@ -171,6 +183,32 @@ describe('slice candidates in DuckDB = every candidate computed with scipy', () 
     const report = await findSlices(duck.conn, request(t));
     expect(report.candidates).toBeGreaterThan(50);
     expect(report.slices).toEqual([]);
+  });
+
+  test('low confidence (no labels, threshold 0.3): per-row loss, and the report\'s worst slice, = numpy/scipy', async () => {
+    const t = fixture.tables.find((x) => x.loss === 'low_confidence')!;
+    expect(t.threshold).toBe(0.3);
+    await load(t);
+    // The per-row loss exactly as slice discovery computes it in SQL.
+    const result = await duck.conn.runAndReadAll(`SELECT ${lossSql('low_confidence', { threshold: t.threshold!, positive: 1 })} AS loss FROM (SELECT rowid AS i, score AS __p FROM t) ORDER BY i`);
+    const losses = result.getRowObjectsJS().map((r) => Number(r.loss));
+    expect(losses).toHaveLength(t.row_loss!.length);
+    losses.forEach((v, i) => close(v, t.row_loss![i]!, `row ${i} (score ${t.score[i]})`, 'low_confidence row loss'));
+
+    const report = SliceReport.parse(await findSlices(duck.conn, request(t)));
+    expect(report).toMatchObject({ loss: 'low_confidence', labels: false, n: t.n });
+    close(report.metric_overall!, t.metric_overall, 'overall', 'mean loss');
+    const top = report.slices[0]!;
+    expect(top.predicates).toEqual([{ feature: 'region', op: '==', value: 'east' }]);
+    const want = t.candidates.find((c) => key(c.predicates) === key(top.predicates))!;
+    expect(top.n).toBe(want.n);
+    close(top.metric, want.metric, 'east metric', 'mean loss');
+    close(top.ci[0], want.ci[0], 'east ci low', 'ci low_confidence');
+    close(top.ci[1], want.ci[1], 'east ci high', 'ci low_confidence');
+    close(top.effect_size!, want.effect_size, 'east effect', 'effect size');
+    close(top.p_adjusted, want.p_adjusted, 'east p_adjusted', 'BH adjusted');
+    // Scores at the threshold: far more loss than the rest, and a narrow interval above it.
+    expect(top.ci[0]).toBeGreaterThan(top.metric_rest);
   });
 
   test('falls back to a no-labels mode when no label has arrived', async () => {
