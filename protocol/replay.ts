@@ -78,6 +78,25 @@ export const OverallComparison = z.object({
 });
 export type OverallComparison = z.infer<typeof OverallComparison>;
 
+/** Distribution of candidate − baseline over the primary output (score or value): all rows, or one slice's. */
+export const OutputDifference = z.object({
+  n: count,
+  /** Mean of candidate − baseline (signed) and of its absolute value. */
+  mean: z.number(),
+  mean_abs: z.number().nonnegative(),
+  p50_abs: z.number().nonnegative(),
+  p95_abs: z.number().nonnegative(),
+  p99_abs: z.number().nonnegative(),
+  max_abs: z.number().nonnegative(),
+  /** |difference| ≤ abs + rel·|baseline| counts as equal (nondeterminism between runs and providers). */
+  tolerance: z.object({ abs: z.number().nonnegative(), rel: z.number().nonnegative() }),
+  /** Share of rows whose outputs are equal within the tolerance. */
+  within_tolerance: share,
+  /** Rows where either output is NaN or infinite (counted, excluded from the numbers above). */
+  non_finite: count,
+});
+export type OutputDifference = z.infer<typeof OutputDifference>;
+
 /** One slice (a conjunction of predicates over slice attributes), both models. */
 export const SliceComparison = z.object({
   predicates: z.array(SliceCondition).min(1),
@@ -89,6 +108,11 @@ export const SliceComparison = z.object({
   deltas: z.array(MetricDelta),
   /** Share of the slice's rows whose predicted class differs between the models. */
   flip_rate: share.nullable(),
+  /**
+   * Distribution of candidate − baseline over the slice's rows: the statistics of the report's
+   * `output_difference`, per slice (null for an evaluation; absent in reports stored before it).
+   */
+  output_difference: OutputDifference.nullable().optional(),
   /** Any delta of this slice is a regression. */
   regression: z.boolean(),
 });
@@ -142,25 +166,6 @@ export const FlipSummary = z.object({
   examples: z.array(FlipExample),
 });
 export type FlipSummary = z.infer<typeof FlipSummary>;
-
-/** Distribution of candidate − baseline over the primary output (score or value), all rows. */
-export const OutputDifference = z.object({
-  n: count,
-  /** Mean of candidate − baseline (signed) and of its absolute value. */
-  mean: z.number(),
-  mean_abs: z.number().nonnegative(),
-  p50_abs: z.number().nonnegative(),
-  p95_abs: z.number().nonnegative(),
-  p99_abs: z.number().nonnegative(),
-  max_abs: z.number().nonnegative(),
-  /** |difference| ≤ abs + rel·|baseline| counts as equal (nondeterminism between runs and providers). */
-  tolerance: z.object({ abs: z.number().nonnegative(), rel: z.number().nonnegative() }),
-  /** Share of rows whose outputs are equal within the tolerance. */
-  within_tolerance: share,
-  /** Rows where either output is NaN or infinite (counted, excluded from the numbers above). */
-  non_finite: count,
-});
-export type OutputDifference = z.infer<typeof OutputDifference>;
 
 /** Latency of one model under the replay's load. */
 export const LatencyStats = z.object({

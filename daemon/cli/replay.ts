@@ -16,7 +16,8 @@ Gates (exit 1 when one fails): --gate "flip_rate < 0.02" (repeatable), --gates F
 "gates" in sightline.json. Names (binary classification): ${describeIdentifiers('replay', 'binary_classification').map((d) => d.name).join(', ')}.
 
 Outputs: --json (schema ReplayReport), --junit FILE, --sarif FILE, --markdown FILE.
-Exit codes: 0 every gate passed, 1 a gate failed, 2 bad usage or bad input.
+Exit codes: 0 every gate passed, 1 a gate failed, 2 bad usage or bad input, 130/143 cancelled
+by SIGINT/SIGTERM (the run is stored as cancelled), 70 an internal error (a bug; details on stderr).
 
 Example (the sample's captured traffic through the serving feature code, v2 against v1):
   npx sightline replay --traffic samples/flights/traffic/requests.parquet \\

@@ -103,27 +103,39 @@ export async function computeFlips(ctx: AnalysisContext, examples: number): Prom
 }
 
 export async function computeOutputDifference(ctx: AnalysisContext): Promise<OutputDifference> {
+  return outputDifferenceOf(ctx, await readRow(ctx.conn, `SELECT ${outputDifferenceSql(ctx)} FROM ${ROWS_VIEW}`));
+}
+
+/**
+ * SQL aggregates of candidate − baseline (over any relation with b_score, c_score; per group
+ * under a GROUP BY): od_n, od_non_finite, od_mean, od_mean_abs, od_q (p50, p95, p99 of |Δ|),
+ * od_max_abs, od_within. NaN and ±Inf scores are stored as NULL (score.ts), so they count as
+ * non-finite and stay out of the statistics.
+ */
+function outputDifferenceSql(ctx: Pick<AnalysisContext, 'tolerance'>): string {
   const within = `abs(c_score - b_score) <= ${doubleLiteral(ctx.tolerance.abs)} + ${doubleLiteral(ctx.tolerance.rel)} * abs(b_score)`;
-  const row = await readRow(ctx.conn, `SELECT
-      count(*) FILTER (WHERE b_score IS NOT NULL AND c_score IS NOT NULL) AS n,
-      count(*) FILTER (WHERE b_score IS NULL OR c_score IS NULL) AS non_finite,
-      favg(c_score - b_score) AS mean, favg(abs(c_score - b_score)) AS mean_abs,
-      quantile_cont(abs(c_score - b_score), [0.5, 0.95, 0.99]) AS q, max(abs(c_score - b_score)) AS max_abs,
-      count(*) FILTER (WHERE ${within}) AS within
-    FROM ${ROWS_VIEW}`);
-  const n = toNumber(row.n);
-  const q = (Array.isArray(row.q) ? row.q : []).map((v) => Number(v));
+  return `count(*) FILTER (WHERE b_score IS NOT NULL AND c_score IS NOT NULL) AS od_n,
+      count(*) FILTER (WHERE b_score IS NULL OR c_score IS NULL) AS od_non_finite,
+      favg(c_score - b_score) AS od_mean, favg(abs(c_score - b_score)) AS od_mean_abs,
+      quantile_cont(abs(c_score - b_score), [0.5, 0.95, 0.99]) AS od_q, max(abs(c_score - b_score)) AS od_max_abs,
+      count(*) FILTER (WHERE ${within}) AS od_within`;
+}
+
+/** The OutputDifference of one row of `outputDifferenceSql`'s aggregates. */
+function outputDifferenceOf(ctx: Pick<AnalysisContext, 'tolerance'>, row: Record<string, unknown>): OutputDifference {
+  const n = toNumber(row.od_n);
+  const q = (Array.isArray(row.od_q) ? row.od_q : []).map((v) => Number(v));
   return {
     n,
-    mean: toNullableNumber(row.mean) ?? 0,
-    mean_abs: toNullableNumber(row.mean_abs) ?? 0,
+    mean: toNullableNumber(row.od_mean) ?? 0,
+    mean_abs: toNullableNumber(row.od_mean_abs) ?? 0,
     p50_abs: q[0] ?? 0,
     p95_abs: q[1] ?? 0,
     p99_abs: q[2] ?? 0,
-    max_abs: toNullableNumber(row.max_abs) ?? 0,
+    max_abs: toNullableNumber(row.od_max_abs) ?? 0,
     tolerance: { abs: ctx.tolerance.abs, rel: ctx.tolerance.rel },
-    within_tolerance: n > 0 ? toNumber(row.within) / n : 0,
-    non_finite: toNumber(row.non_finite),
+    within_tolerance: n > 0 ? toNumber(row.od_within) / n : 0,
+    non_finite: toNumber(row.od_non_finite),
   };
 }
 
@@ -155,7 +167,8 @@ export async function computeMetrics(ctx: AnalysisContext, groups: SliceConditio
   const flip = ctx.paired ? flipSql(ctx) : 'false';
   const counts = await readRows(ctx.conn, `WITH ${inputCte}, ${stacked}
     SELECT g, count(*) AS n, count(*) FILTER (WHERE __label IS NOT NULL) AS labelled,
-      count(*) FILTER (WHERE ${ctx.paired ? 'b_score IS NOT NULL AND c_score IS NOT NULL' : 'false'}) AS both, count(*) FILTER (WHERE ${flip}) AS flips
+      count(*) FILTER (WHERE ${ctx.paired ? 'b_score IS NOT NULL AND c_score IS NOT NULL' : 'false'}) AS both, count(*) FILTER (WHERE ${flip}) AS flips${ctx.paired ? `,
+      ${outputDifferenceSql(ctx)}` : ''}
     FROM stacked GROUP BY g`);
   const byGroup = new Map(counts.map((r) => [toNumber(r.g), r]));
   const deltas = (g: number, b: MetricSet | null, c: MetricSet) => (b ? deltasOf(ctx.task, b, c, paired.get(g), ctx.tolerance) : []);
@@ -180,6 +193,7 @@ export async function computeMetrics(ctx: AnalysisContext, groups: SliceConditio
       candidate: c,
       deltas: d,
       flip_rate: ctx.paired && both > 0 ? toNumber(cnt!.flips) / both : null,
+      output_difference: ctx.paired && cnt ? outputDifferenceOf(ctx, cnt) : null,
       regression: d.some((x) => x.regression),
     };
   });

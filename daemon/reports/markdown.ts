@@ -90,11 +90,12 @@ export function replayMarkdown(r: ReplayReport, opts: MarkdownOptions = {}): str
     out.push(`### Slices (worst ${Math.min(top, r.slices.length)} of ${r.slices.length})`);
     out.push('');
     if (r.baseline) {
-      out.push(`| Slice | n | labelled | ${primary} baseline | ${primary} candidate | Δ | 95 % CI | flip rate |`);
-      out.push('|---|---|---|---|---|---|---|---|');
+      out.push(`| Slice | n | labelled | ${primary} baseline | ${primary} candidate | Δ | 95 % CI | flip rate | output Δ mean | \\|Δ\\| p95 | \\|Δ\\| max |`);
+      out.push('|---|---|---|---|---|---|---|---|---|---|---|');
       for (const s of r.slices.slice(0, top)) {
         const d = s.deltas.find((x) => x.metric === primary);
-        out.push(`| ${cell(slice(s.predicates))} | ${s.n} | ${s.labelled} | ${num(d?.baseline)} | ${num(d?.candidate)} | ${signed(d?.delta)} | ${interval(d?.ci)} | ${pct(s.flip_rate)} |`);
+        const o = s.output_difference;
+        out.push(`| ${cell(slice(s.predicates))} | ${s.n} | ${s.labelled} | ${num(d?.baseline)} | ${num(d?.candidate)} | ${signed(d?.delta)} | ${interval(d?.ci)} | ${pct(s.flip_rate)} | ${o ? signed(o.mean) : '–'} | ${o ? num(o.p95_abs) : '–'} | ${o ? num(o.max_abs) : '–'} |`);
       }
     } else {
       out.push(`| Slice | n | ${primary} | 95 % CI |`);
