@@ -32,6 +32,8 @@ export interface SightlineApi {
   onDidChangeState: vscode.Event<DaemonState>;
   /** Whether the bundled CLI has a command (eval, replay, compare, export land separately). */
   cliSupports(command: string): Promise<boolean>;
+  /** A typed query to the connected daemon (what the panels ask), for the test suites to check what a view shows. */
+  query<T>(method: string, params?: unknown): Promise<T>;
 }
 
 let shutdown: (() => Promise<void>) | undefined;
@@ -186,6 +188,7 @@ export function activate(context: vscode.ExtensionContext): SightlineApi {
     home: supervisor.home,
     onDidChangeState: supervisor.onDidChangeState,
     cliSupports: (command) => core.cli.supports(command),
+    query: (method, params) => panelHost.query(method, params),
   };
 }
 

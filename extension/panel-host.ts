@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { repositoryRoot, resolveCodeLocation } from './code-location';
 import type { DaemonSupervisor } from './daemon/supervisor';
 import type { Log } from './log';
 import { loadPanels, type PanelHost, type PanelsModule } from './panel-api';
@@ -16,8 +18,21 @@ export function createPanelHost(extensionUri: vscode.Uri, supervisor: DaemonSupe
       return supervisor.onEvent((e) => listener(e.event, e.data));
     },
     log,
-    async openFile(path: string, line?: number) {
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
+    async openFile(recorded: string, line?: number) {
+      // Lineage paths are relative to the repository that recorded them: find the file here.
+      const where = resolveCodeLocation(recorded, {
+        workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+        trace: supervisor.session?.trace,
+        isFile: (p) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false,
+        gitRoot: (dir) => repositoryRoot(dir, existsSync),
+      });
+      if (!where.found) {
+        log.warn(`${where.message} Tried: ${where.tried.join(', ') || 'nothing'}`);
+        void vscode.window.showWarningMessage(where.message);
+        return;
+      }
+      if (where.path !== recorded) log.info(`opening ${recorded} as ${where.path}`);
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(where.path));
       const pos = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
       await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: false, viewColumn: vscode.ViewColumn.One });
     },

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, FrameLocator } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   daemonTokenFile, extensionHostErrors, extensionLog, launchBrowser, packageVsix, prepareWorkspace, prerequisites, readPid, ROOT, sleep,
   startCodeServer, STATUS_ITEM, tempDir, waitFor, Workbench, type CodeServer,
@@ -15,13 +15,6 @@ import {
  */
 const missing = prerequisites();
 const CLI = path.join(ROOT, 'dist', 'sightline.js');
-/** The extension bundle holds the webview panels once extension/panels/index.ts exists. */
-const panelsBundled = (): boolean => !readFileSync(path.join(ROOT, 'dist', 'extension.js'), 'utf8').includes('require("./panels")');
-/** Whether this build's CLI has a command (replay/eval land separately). */
-const cliHas = (cmd: string): boolean => {
-  const r = spawnSync(process.execPath, [CLI, 'help', cmd], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.includes(`Usage: sightline ${cmd}`);
-};
 
 const skip = process.env.SIGHTLINE_SKIP_E2E === '1';
 
@@ -57,6 +50,9 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
   }, 600_000);
 
   afterAll(() => closeWorkbench(dir, cs, browser));
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && wb) console.log('failure screenshot:', await wb.screenshot(`FAILED-${ctx.task.name.replace(/[^\w]+/g, '-').slice(0, 60)}`).catch(() => 'none'));
+  });
 
   it('activates on sightline.json, starts the bundled daemon and shows it connected', async () => {
     expect(vsixBytes).toBeGreaterThan(10 * 1024 * 1024); // the native modules are inside
@@ -85,15 +81,9 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
   });
 
   it('puts a CodeLens with numbers on the planted skew feature route_delay_rate (serving/features.ts)', async () => {
-    const line = readFileSync(path.join(workspace, 'serving', 'features.ts'), 'utf8').split('\n').findIndex((l) => l.startsWith('export function route_delay_rate(')) + 1;
-    expect(line).toBeGreaterThan(0);
+    const line = featureLine(workspace);
     await wb.openFile('serving/features.ts', line);
-    let lenses: string[] = [];
-    await waitFor('a skew lens', async () => {
-      lenses = await wb.page.locator('.codelens-decoration').allTextContents();
-      return lenses.some((l) => /skew \d+(\.\d+)? ?%/.test(l));
-    }, 60_000);
-    const lens = lenses.find((l) => /skew/.test(l))!;
+    const lens = await skewLens(wb);
     console.log(`CodeLens above line ${line}: ${lens}`);
     expect(lens).toMatch(/drift PSI \d/);
     console.log('screenshot:', await wb.screenshot('02-codelens-route_delay_rate'));
@@ -103,19 +93,23 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
     await wb.runCommand('Sightline: Show Drift');
     await wb.waitForQuickPick(/Show drift of which feature\?/);
     await wb.pick('route_delay_rate');
-    if (!panelsBundled()) {
-      // TODO(webviews): extension/panels is not in this build yet; once it lands this branch goes
-      // away and the drift webview below is asserted. Until then the extension says so plainly.
-      const msg = await wb.waitForNotification(/no webview panels/);
-      console.log('screenshot:', await wb.screenshot('03-show-drift'), `(${msg})`);
-      return;
-    }
     const frame = await webviewFrame(wb, /drift/i);
     await expect.poll(async () => (await frame.locator('body').textContent()) ?? '', { timeout: 60_000 }).toMatch(/Distribution: route_delay_rate/);
     const text = (await frame.locator('body').textContent()) ?? '';
     expect(text).toMatch(/route_delay_rate\s*drift/); // the planted feature is the one that drifted
-    // Let the charts finish loading for the screenshot (they are the webview engineer's to assert).
-    await waitFor('charts', async () => !/Loading…/.test((await frame.locator('body').textContent()) ?? ''), 30_000).catch(() => undefined);
+    // Both charts drawn from the daemon's aggregates: the reference-vs-current distribution and the
+    // drift score over time, each a canvas with its numbers in its accessible label.
+    await waitFor('the drift charts', async () => !/Loading…/.test((await frame.locator('body').textContent()) ?? ''), 60_000);
+    expect(await frame.locator('#distribution > p.bad-text, #timeline > p.bad-text').allTextContents()).toEqual([]); // no failed request
+    const charts = frame.locator('canvas[role="img"]');
+    await expect.poll(async () => charts.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    const labels = await charts.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    expect(labels).toEqual(expect.arrayContaining([expect.stringMatching(/^route_delay_rate: reference vs current share per bin/), expect.stringMatching(/^route_delay_rate: .+ per (day|week) vs train-v1/)]));
+    // Chart.js drew something: the distribution canvas has a real size.
+    const box = await charts.first().boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(100);
+    expect(box?.height ?? 0).toBeGreaterThan(50);
+    await sleep(500);
     console.log('screenshot:', await wb.screenshot('03-show-drift'));
   });
 
@@ -144,31 +138,77 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
     await expect.poll(async () => lineage.locator('svg g.node').count(), { timeout: 60_000 }).toBeGreaterThan(1);
     await sleep(1000);
     console.log('screenshot:', await wb.screenshot('11-lineage-route_delay_rate'));
+    // A run node records its code as the SDK saw it, relative to the repository
+    // (samples/flights/train.py); the workspace is a copy of samples/flights elsewhere, so the
+    // extension must find train.py in the workspace. Double-clicking the node opens it at its line.
+    const run = lineage.locator('svg g.node.run.openable[aria-label*="Enter opens samples/flights/train.py line "]').first();
+    const label = (await run.getAttribute('aria-label', { timeout: 10_000 })) ?? '';
+    const codeLine = Number(/line (\d+)/.exec(label)?.[1]);
+    expect(codeLine).toBeGreaterThan(0);
+    await run.dblclick();
+    const tab = wb.page.locator('.tabs-container .tab[data-resource-name="train.py"]');
+    await tab.first().waitFor({ timeout: 15_000 });
+    expect(await tab.first().getAttribute('class')).toMatch(/\bactive\b/);
+    // The editor shows the workspace's train.py (the log names the file it resolved), at the recorded line.
+    await expect.poll(async () => (await wb.page.locator('.statusbar-item[id="status.editor.selection"]').innerText().catch(() => '')), { timeout: 10_000 }).toMatch(new RegExp(`Ln ${codeLine}, Col 1`));
+    await sleep(500);
+    console.log(`lineage node "${label}" opened train.py at line ${codeLine}; screenshot:`, await wb.screenshot('12-lineage-opens-train.py'));
+    expect(extensionLog(cs.userDataDir)).toContain(`opening samples/flights/train.py as ${path.join(workspace, 'train.py')}`);
     expect(extensionHostErrors(cs.userDataDir)).toEqual([]);
   });
 
-  it('"Sightline: Replay Traffic" opens the compare view, or says replay is not in this version', async () => {
+  it('"Sightline: Replay Traffic" opens the compare view with flips and latency of v2 vs v1', async () => {
     await wb.runCommand('Sightline: Replay Traffic');
-    if (!cliHas('replay')) {
-      const msg = await wb.waitForNotification(/Replay Traffic is not available in this version of Sightline/);
-      expect(msg).toContain('`replay`');
-      console.log('screenshot:', await wb.screenshot('04-replay-traffic'), `(${msg.trim()})`);
-      return;
-    }
     await wb.waitForQuickPick(/the candidate model/);
     await wb.pick('flights-delay-v2.onnx');
     await wb.waitForQuickPick(/the current model/);
     await wb.pick('flights-delay-v1.onnx');
     await wb.waitForQuickPick(/which captured traffic/);
     await wb.pick('The newest 1,000 predictions');
-    if (!panelsBundled()) {
-      await wb.waitForNotification(/no webview panels|failed/, 300_000);
-      console.log('screenshot:', await wb.screenshot('04-replay-traffic'));
-      return;
-    }
     const frame = await webviewFrame(wb, /compare|replay/i, 300_000);
-    await expect.poll(async () => (await frame.locator('body').textContent()) ?? '', { timeout: 60_000 }).toMatch(/flip|latency|p99/i);
-    console.log('screenshot:', await wb.screenshot('04-replay-traffic'));
+    const summary = frame.locator('#summary');
+    await expect.poll(async () => (await summary.textContent().catch(() => '')) ?? '', { timeout: 60_000 }).toMatch(/flights-delay@v2 vs flights-delay@v1/);
+    const text = (await frame.locator('body').textContent()) ?? '';
+    // The flip rate of 1,000 replayed rows, as a number, and the flipped-predictions section.
+    expect(await summary.textContent()).toMatch(/flip rate \d+\.\d{2} %/);
+    expect(text).toMatch(/Flipped predictions: [\d,]+ of 1,000 \(\d+\.\d{2} %\)/);
+    // Latency p50/p95/p99 per model, both models measured.
+    const latency = frame.locator('#latency table tbody tr');
+    await expect.poll(async () => latency.count(), { timeout: 10_000 }).toBe(2);
+    const rows = await latency.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    for (const row of rows) {
+      expect(row[0]).toMatch(/^flights-delay@v[12] \((candidate|baseline)\)$/);
+      for (const cell of row.slice(1, 4)) expect(cell).toMatch(/^\d+\.\d+ ms$/);
+    }
+    expect(rows.map((r) => r[0]).sort()).toEqual(['flights-delay@v1 (baseline)', 'flights-delay@v2 (candidate)']);
+    expect(text).toMatch(/Metrics on [\d,]+ labelled rows/);
+    await sleep(1000);
+    console.log(`latency: ${rows.map((r) => r.slice(0, 4).join(' ')).join('; ')}; screenshot:`, await wb.screenshot('04-replay-traffic'));
+  });
+
+  it('"Sightline: Run Evaluation" evaluates v2 on the golden set and shows its metrics', async () => {
+    await wb.runCommand('Sightline: Run Evaluation');
+    await wb.waitForQuickPick(/Run evaluation: which model\?/);
+    await wb.pick('flights-delay-v2.onnx');
+    // The rest comes from the workspace's sightline.json ("eval": golden set and label column,
+    // the serving transform): the command asks nothing more and runs `sightline eval`.
+    const frame = await webviewFrame(wb, /Compare: eval-/, 300_000);
+    const summary = frame.locator('#summary h2');
+    await expect.poll(async () => (await summary.textContent().catch(() => '')) ?? '', { timeout: 60_000 }).toBe('Evaluation of flights-delay@v2');
+    // The golden set: 5,000 labelled April flights (samples/flights/README.md), metrics with intervals.
+    await expect.poll(async () => (await frame.locator('#overall h2').textContent().catch(() => '')) ?? '', { timeout: 10_000 }).toBe('Metrics on 5,000 labelled rows');
+    const rows = await frame.locator('#overall table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    // Metric · value · 95 % interval of the one model evaluated.
+    const metric = (name: string): number => Number(rows.find((r) => r[0]!.startsWith(name))?.[1]);
+    expect(metric('accuracy')).toBeGreaterThan(0.75);
+    expect(metric('accuracy')).toBeLessThan(0.9);
+    expect(metric('roc_auc')).toBeGreaterThan(0.6);
+    expect(metric('roc_auc')).toBeLessThan(0.75);
+    for (const r of rows.filter((x) => /^(accuracy|roc_auc)/.test(x[0]!))) expect(r[2]).toMatch(/^\[0\.\d+, 0\.\d+\]$/);
+    // The finished run's own late progress events do not claim it is still running.
+    expect(await frame.locator('body').textContent()).not.toMatch(/in progress/);
+    await sleep(1000);
+    console.log(`eval of v2 on golden.parquet: accuracy ${metric('accuracy')}, ROC AUC ${metric('roc_auc')}; screenshot:`, await wb.screenshot('14-run-evaluation'));
   });
 
   it('recovers the status bar after the daemon is killed', async () => {
@@ -200,6 +240,13 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
     await sleep(500);
     console.log('screenshot:', await wb.screenshot('06-daemon-recovered'));
     expect(extensionLog(cs.userDataDir)).toMatch(new RegExp(`the daemon \\(pid ${pid}\\) exited on SIGKILL`));
+    // The language client was recreated for the new daemon (its port), and the CodeLens on the
+    // planted skew comes back from it (the old client's lenses went with it).
+    const port = (JSON.parse(readFileSync(daemonTokenFile(cs.userDataDir)!, 'utf8')) as { port: number }).port;
+    await waitFor(`the language server started for daemon port ${port}`, () => extensionLog(cs.userDataDir).includes(`starting the language server (daemon port ${port}`), 30_000);
+    await wb.openFile('serving/features.ts', featureLine(workspace));
+    const lens = await skewLens(wb);
+    console.log(`CodeLens after the restart: ${lens}; screenshot:`, await wb.screenshot('13-codelens-after-restart'));
   });
 
   it("opens a teammate's trace read-only from the Traces view, then goes back to the workspace trace", async () => {
@@ -238,6 +285,27 @@ async function closeWorkbench(dir: string | undefined, cs: CodeServer | undefine
   await browser?.close().catch(() => undefined);
   await cs?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** 1-based line of `export function route_delay_rate(` in the workspace's serving/features.ts. */
+function featureLine(workspace: string): number {
+  const line = readFileSync(path.join(workspace, 'serving', 'features.ts'), 'utf8').split('\n').findIndex((l) => l.startsWith('export function route_delay_rate(')) + 1;
+  expect(line).toBeGreaterThan(0);
+  return line;
+}
+
+/** Waits for the skew CodeLens (with numbers) in the open editor and returns its text. */
+async function skewLens(wb: Workbench): Promise<string> {
+  let lenses: string[] = [];
+  await waitFor('a skew lens', async () => {
+    lenses = await wb.page.locator('.codelens-decoration').allTextContents();
+    return lenses.some((l) => /skew \d+(\.\d+)? ?%/.test(l));
+  }, 60_000).catch((err: Error) => {
+    throw new Error(`${err.message}; lenses on screen: ${JSON.stringify(lenses)}`);
+  });
+  const lens = lenses.find((l) => /skew/.test(l))!;
+  expect(lens).toMatch(/drift PSI \d/);
+  return lens;
 }
 
 /** The content frame of the webview whose editor tab title matches. */

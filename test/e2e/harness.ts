@@ -201,9 +201,14 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(`${relative}:${line}`);
-    await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: 10_000 });
+    // Enter opens the first result: wait until that is the file (results update as they arrive).
+    const name = path.basename(relative);
+    await waitFor(`Quick Open listing ${relative} first`, async () => ((await this.page.locator('.quick-input-list .monaco-list-row').first().textContent().catch(() => '')) ?? '').includes(name), 10_000, 100);
     await this.page.keyboard.press('Enter');
-    await this.page.locator(`.tab[data-resource-name="${path.basename(relative)}"]`).first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+    // Its editor tab must appear and be the active one (also when the file was open already).
+    await this.page.locator(`.tab.active[data-resource-name="${name}"]`).first().waitFor({ timeout: 15_000 }).catch((err: Error) => {
+      throw new Error(`openFile(${relative}:${line}): its editor tab never became active (${err.message.split('\n')[0]})`);
+    });
   }
 
   /** Texts of the notification toasts on screen. */

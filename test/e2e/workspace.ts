@@ -10,6 +10,7 @@ export const SAMPLE = path.join(ROOT, 'samples', 'flights');
  * A copy of samples/flights (without its .work folder) whose workspace trace is the demo's real
  * trace (`npm run demo`: 60,000 served predictions, labels, drift and quality findings), plus the
  * real skew analysis of it (`sightline skew --save`), which finds the planted bug in route_delay_rate.
+ * Its sightline.json also names the golden set for "Run Evaluation" (`eval`).
  */
 export function prepareWorkspace(parent: string): { workspace: string; trace: string } {
   const demo = demoTrace();
@@ -22,7 +23,9 @@ export function prepareWorkspace(parent: string): { workspace: string; trace: st
   // code, named relative to samples/flights; the copy lives elsewhere, so it names the build directly.
   const config = path.join(workspace, 'sightline.json');
   const settings = JSON.parse(readFileSync(config, 'utf8')) as { transform?: string };
-  if (settings.transform) writeFileSync(config, JSON.stringify({ ...settings, transform: `node ${path.join(ROOT, 'dist', 'samples', 'serving-features.js')}` }, null, 2));
+  // "Sightline: Run Evaluation" reads its golden set and label column from "eval" (no file dialog).
+  const evaluation = { eval: { data: 'traffic/golden.parquet', label: 'is_delayed' } };
+  writeFileSync(config, JSON.stringify({ ...settings, ...evaluation, ...(settings.transform ? { transform: `node ${path.join(ROOT, 'dist', 'samples', 'serving-features.js')}` } : {}) }, null, 2));
   const trace = path.join(workspace, '.sightline', 'trace.duckdb');
   mkdirSync(path.dirname(trace), { recursive: true });
   cpSync(demo, trace);

@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 /**
  * The end-to-end scenarios of test/e2e (code-server + Playwright), run inside the VS Code
  * extension host by @vscode/test-electron: activation and connection, the CodeLens on the planted
- * skew, Show Drift opening the drift webview, Replay Traffic, and recovery from a killed daemon.
+ * skew, Show Drift opening the drift webview, Replay Traffic (with its real flips and latencies),
+ * and recovery from a killed daemon.
  * `run()` is the entry @vscode/test-electron calls; it throws on the first failed scenario.
  */
 interface Api {
@@ -14,6 +15,15 @@ interface Api {
   readonly state: { kind: string; attempt?: number; session?: { pid: number } };
   readonly home: string;
   cliSupports(command: string): Promise<boolean>;
+  query<T>(method: string, params?: unknown): Promise<T>;
+}
+
+/** The parts of a ReplayReport (protocol/replay.ts) the compare view's headline shows. */
+interface Report {
+  candidate: { name: string; version: string };
+  baseline: { name: string; version: string } | null;
+  flips: { rate: number; n: number; count: number } | null;
+  latency: { model: string; p50_ms: number; p95_ms: number; p99_ms: number }[];
 }
 
 const scenarios: [string, (api: Api) => Promise<void>][] = [
@@ -40,20 +50,26 @@ const scenarios: [string, (api: Api) => Promise<void>][] = [
     await vscode.commands.executeCommand('sightline.showDrift', 'route_delay_rate');
     await until('the drift panel', () => webviewTabs().some((t) => /sightline\.drift/.test(t.viewType) && /route_delay_rate/.test(t.label)), 30_000);
   }],
-  ['Replay Traffic opens the compare view, or replay is not in this version', async (api) => {
-    if (!(await api.cliSupports('replay'))) {
-      // The command says so plainly and opens nothing.
-      const before = webviewTabs().length;
-      await vscode.commands.executeCommand('sightline.replayTraffic');
-      assert.equal(webviewTabs().filter((t) => /sightline\.compare/.test(t.viewType)).length, 0);
-      assert.equal(webviewTabs().length, before);
-      console.log('  `sightline replay` is not in this build: the command reports it');
-      return;
-    }
+  ['Replay Traffic opens the compare view of the stored run: flips and latency of v2 vs v1', async (api) => {
     // v2 against v1 on the newest 1,000 logged predictions (the command's arguments skip its pickers).
     const models = path.join(workspace(), 'models');
     await vscode.commands.executeCommand('sightline.replayTraffic', { candidate: path.join(models, 'flights-delay-v2.onnx'), baseline: path.join(models, 'flights-delay-v1.onnx'), last: 1000 });
     await until('the compare panel', () => webviewTabs().some((t) => /sightline\.compare/.test(t.viewType)), 300_000);
+    // The panel shows a stored run (its title names it): read that run as the panel does.
+    const tab = webviewTabs().find((t) => /sightline\.compare/.test(t.viewType))!;
+    const runId = /^Compare: (.+)$/.exec(tab.label)?.[1];
+    assert.ok(runId, `the compare panel names its run: "${tab.label}"`);
+    const { run } = await api.query<{ run: { kind: string; results: Report } }>('run', { id: runId });
+    assert.equal(run.kind, 'replay');
+    const r = run.results;
+    assert.equal(`${r.candidate.name}@${r.candidate.version}`, 'flights-delay@v2');
+    assert.equal(`${r.baseline?.name}@${r.baseline?.version}`, 'flights-delay@v1');
+    assert.ok(r.flips && Number.isFinite(r.flips.rate) && r.flips.rate >= 0 && r.flips.rate <= 1 && r.flips.n === 1000, `flips: ${JSON.stringify(r.flips)}`);
+    assert.deepEqual(r.latency.map((l) => l.model).sort(), ['flights-delay@v1', 'flights-delay@v2']);
+    for (const l of r.latency) {
+      assert.ok(l.p50_ms > 0 && l.p50_ms <= l.p95_ms && l.p95_ms <= l.p99_ms, `latency of ${l.model}: ${JSON.stringify(l)}`);
+    }
+    console.log(`  ${runId}: flip rate ${(r.flips.rate * 100).toFixed(2)} %, p50/p95/p99 ${r.latency.map((l) => `${l.model} ${l.p50_ms}/${l.p95_ms}/${l.p99_ms} ms`).join('; ')}`);
   }],
   ['recovers after the daemon is killed', async (api) => {
     const info = JSON.parse(readFileSync(path.join(api.home, 'daemon.json'), 'utf8')) as { pid: number };

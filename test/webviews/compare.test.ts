@@ -72,4 +72,27 @@ describe('replay compare view', () => {
     expectClean(again);
     await again.close();
   });
+
+  it('shows an evaluation (one model, no deltas) with its metrics and intervals, not an empty delta table', async () => {
+    // The same report as `sightline eval` shapes it: the candidate alone, no baseline, no flips.
+    const evaluation: ReplayReport = {
+      ...report, kind: 'eval', baseline: null, flips: null,
+      overall: { ...report.overall, baseline: null, deltas: [] },
+      latency: report.latency.filter((l) => l.role === 'candidate'),
+    };
+    const p = await openPanel(w.browser, { panel: 'compare', args: { report: evaluation }, query: w.query });
+    await p.settle();
+    await p.page.waitForSelector('#overall table');
+    expect(await p.page.textContent('#summary h2')).toBe('Evaluation of flights-delay@v2');
+    const rows = await tableRows(p, '#overall');
+    const metrics = evaluation.overall.candidate.metrics as Record<string, { value: number | null; ci: [number, number] | null }>;
+    expect(rows.map((r) => r[0]!.replace(/ [↑↓]$/, ''))).toEqual(Object.keys(metrics));
+    const auc = rows.find((r) => r[0]!.startsWith('roc_auc'))!;
+    expect(Number(auc[1])).toBeCloseTo(metrics.roc_auc!.value!, 4);
+    expect(auc[2]).toMatch(/^\[0\.\d+, 0\.\d+\]$/);
+    expect(await p.page.textContent('#overall')).not.toContain('Nothing to show');
+    await p.screenshot('compare-eval');
+    expectClean(p);
+    await p.close();
+  });
 });

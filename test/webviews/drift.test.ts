@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DriftDistribution, DriftQueryResult, DriftTimeline } from '../../protocol';
 import { openPanel } from './harness';
+import { THEMES } from './themes';
 import { expectClean, startWorld, tableRows, type WebviewWorld } from './setup';
 
 describe('drift view', () => {
@@ -37,6 +38,18 @@ describe('drift view', () => {
       // Charts drew on their canvases (non-blank pixels).
       expect(await canvasInk(p.page, '#distribution canvas')).toBeGreaterThan(500);
       expect(await canvasInk(p.page, '#timeline canvas')).toBeGreaterThan(200);
+      // Hovering a bar shows Chart.js's tooltip in the theme's hover colours (editorHoverWidget.*),
+      // not the library's default translucent black.
+      const hover = THEMES[theme].vars['--vscode-editorHoverWidget-background']!;
+      expect(await colourPixels(p.page, '#distribution canvas', hover)).toBeLessThan(20);
+      const bar = await barPixel(p.page, '#distribution canvas');
+      expect(bar, 'a filled bar of the current window').not.toBeNull();
+      const box = (await p.page.locator('#distribution canvas').boundingBox())!;
+      await p.page.mouse.move(box.x + bar!.x, box.y + bar!.y);
+      await expect.poll(() => colourPixels(p.page, '#distribution canvas', hover), { timeout: 5000 }).toBeGreaterThan(400);
+      expect(await colourPixels(p.page, '#distribution canvas', 'rgba(0, 0, 0, 0.8)')).toBe(0);
+      await p.screenshot(`drift-${theme}-tooltip`);
+      await p.page.mouse.move(0, 0);
       await p.screenshot(`drift-${theme}`);
       expectClean(p);
       await p.close();
@@ -125,6 +138,51 @@ describe('drift view', () => {
     await p.close();
   });
 });
+
+/** `#rrggbb` or `rgba(r, g, b, a)` as 0–255 channels. */
+function rgba(colour: string): [number, number, number, number] {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+  if (hex) return [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16), parseInt(hex[3]!, 16), 255];
+  const m = /^rgba\((\d+), (\d+), (\d+), ([\d.]+)\)$/.exec(colour);
+  if (!m) throw new Error(`not a colour: ${colour}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3]), Math.round(Number(m[4]) * 255)];
+}
+
+/** Pixels of a canvas of exactly this colour (±2 per channel: opaque fills, not anti-aliased edges). */
+async function colourPixels(page: import('playwright-core').Page, selector: string, colour: string): Promise<number> {
+  return page.$eval(selector, (c, want) => {
+    const canvas = c as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i]! - want[0]) <= 2 && Math.abs(data[i + 1]! - want[1]) <= 2 && Math.abs(data[i + 2]! - want[2]) <= 2 && Math.abs(data[i + 3]! - want[3]) <= 2) n++;
+    }
+    return n;
+  }, rgba(colour));
+}
+
+/** A point (CSS pixels in the canvas) in the middle of the tallest orange (current window) bar. */
+async function barPixel(page: import('playwright-core').Page, selector: string): Promise<{ x: number; y: number } | null> {
+  return page.$eval(selector, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
+    const scale = canvas.getBoundingClientRect().width / width;
+    // The column with the tallest run of the colour: the middle of the highest bar.
+    let best: { x: number; y: number; run: number } | null = null;
+    for (let x = 0; x < width; x += 2) {
+      let run = 0, top = -1;
+      for (let y = 0; y < height; y++) {
+        const i = (y * width + x) * 4;
+        // charts.orange at 0.85 (1 in high contrast), maybe over the reference's faint blue.
+        const hit = data[i + 3]! >= 150 && data[i]! - data[i + 2]! > 90 && data[i]! >= data[i + 1]!;
+        if (hit) { if (run === 0) top = y; run++; } else if (run > 0) break;
+      }
+      if (run > 4 && (!best || run > best.run)) best = { x, y: top + run / 2, run };
+    }
+    return best ? { x: best.x * scale, y: best.y * scale } : null;
+  });
+}
 
 /** Pixels of a canvas that are not transparent. */
 async function canvasInk(page: import('playwright-core').Page, selector: string): Promise<number> {

@@ -27,7 +27,8 @@ export async function launchBrowser(): Promise<Browser> {
   // test/bench) use this harness too, and playwright-core finds its own files next to itself.
   const { chromium } = createRequire(path.join(ROOT, 'package.json'))('playwright-core') as typeof import('playwright-core');
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    // Debian's Chromium (test/setup-chromium.sh installs it); SIGHTLINE_E2E_CHROMIUM names another.
+    executablePath: process.env.SIGHTLINE_E2E_CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
 }

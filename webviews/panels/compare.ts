@@ -13,6 +13,7 @@
 import '../shared/zod-jitless';
 import '../shared/styles.css';
 import type { CompareMetric, CompareReport, CompareVerdict } from '../../protocol/compare';
+import type { MetricSet } from '../../protocol/metrics';
 import type { GateResult, MetricDelta, ReplayReport, SliceComparison } from '../../protocol/replay';
 import type { RunSummary } from '../../protocol/queries';
 import { ArgsChangedCommand, CompareArgs, CompareReportRequest, CompareRunsRequest, DaemonEventNotification, OpenPredictionsCommand } from '../../protocol/webview';
@@ -40,7 +41,14 @@ const parts = startPanel('compare', 'Replay compare', (p, init) => {
 });
 
 parts.messenger.on(DaemonEventNotification, (e) => {
-  if (e.event === 'run_progress') parts.setStatus(`A run is in progress (${e.count} update${e.count === 1 ? '' : 's'}); reopen it when it has finished.`);
+  if (e.event !== 'run_progress') return;
+  // Progress of another run that is still going (not the finished run on show, whose last
+  // events may arrive after the view opened).
+  const shown = args && 'runId' in args ? args.runId : null;
+  const going = (e.data as Array<{ run_id?: unknown; kind?: unknown; phase?: unknown }>)
+    .filter((d) => d && d.run_id !== shown && typeof d.phase === 'string' && !['done', 'failed', 'cancelled'].includes(d.phase));
+  const last = going[going.length - 1];
+  if (last) parts.setStatus(`A ${typeof last.kind === 'string' ? last.kind : 'run'} is in progress (${String(last.run_id)}: ${String(last.phase)}); pick it under Run when it has finished.`);
 });
 
 function save(): void {
@@ -111,7 +119,9 @@ function render(p: PageParts, r: ReplayReport, run: RunSummary | null): void {
 
   const gates = gatesSection(r.gates);
 
-  const overall = section(`Metrics on ${fmt.count(r.overall.n)} labelled rows`, 'overall', deltaTable(r.overall.deltas, 'Overall metrics'));
+  // An evaluation has one model: its metrics with their intervals; a replay, the deltas.
+  const overall = section(`Metrics on ${fmt.count(r.overall.n)} labelled rows`, 'overall',
+    r.overall.baseline === null && r.overall.deltas.length === 0 ? metricTable(r.overall.candidate, 'Overall metrics') : deltaTable(r.overall.deltas, 'Overall metrics'));
 
   const latencyRows = r.latency;
   latencyChart.update(`Latency p50, p95 and p99 per model: ${latencyRows.map((l) => `${l.model} ${fmt.ms(l.p50_ms)}, ${fmt.ms(l.p95_ms)}, ${fmt.ms(l.p99_ms)}`).join('; ')}`,
@@ -215,6 +225,22 @@ function render(p: PageParts, r: ReplayReport, run: RunSummary | null): void {
     h('div', { className: 'grid-2' }, outputs, driftSection), slices, regressions, h('div', { className: 'grid-2' }, flips ? labels : null, environment));
   latencyChart.draw();
   if (pd?.histogram) driftChart.draw();
+}
+
+/** One model's metrics (an evaluation): value and 95 % interval. */
+function metricTable(set: MetricSet, caption: string): HTMLElement {
+  const lowerIsBetter = new Set(['log_loss', 'brier', 'ece', 'mae', 'rmse']);
+  const rows = Object.entries(set.metrics as Record<string, { value: number | null; ci: [number, number] | null }>).map(([metric, m]) => ({ metric, ...m }));
+  return dataTable({
+    caption,
+    columns: [
+      { key: 'metric', label: 'Metric', render: (m) => [m.metric, h('span', { className: 'muted' }, m.metric === 'bias' ? '' : lowerIsBetter.has(m.metric) ? ' ↓' : ' ↑')] },
+      { key: 'v', label: 'Value', numeric: true, render: (m) => fmt.num(m.value, 4) },
+      { key: 'ci', label: '95 % CI', numeric: true, render: (m) => fmt.ci(m.ci, 4) },
+    ],
+    rows,
+    rowLabel: (m) => `${m.metric}: ${fmt.num(m.value, 4)}${m.ci ? `, 95 % interval ${fmt.ci(m.ci, 4)}` : ''}`,
+  }).element;
 }
 
 function deltaTable(deltas: MetricDelta[], caption: string): HTMLElement {

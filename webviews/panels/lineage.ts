@@ -283,7 +283,8 @@ function nodeLines(n: TraceNode): Array<{ text: string; cls: string }> {
 
 function location(n: TraceNode): { path: string; line?: number } | null {
   if (n.type === 'run' && n.code_file) return { path: n.code_file, ...(n.code_line ? { line: n.code_line } : {}) };
-  if (n.type === 'artifact' && n.uri && (n.uri.startsWith('/') || n.uri.startsWith('file:'))) return { path: n.uri.replace(/^file:\/\//, '') };
+  // A file: URI goes as it is (the host decodes it and finds the file in the workspace).
+  if (n.type === 'artifact' && n.uri && (n.uri.startsWith('/') || n.uri.startsWith('file:'))) return { path: n.uri };
   if (n.type === 'model' && n.path) return { path: n.path };
   return null;
 }

@@ -62,7 +62,7 @@ function baseOptions(p: ChartPalette, yTitle: string, xTitle?: string) {
     font,
     plugins: {
       legend: { labels: { color: p.foreground, font, boxWidth: 14 } },
-      tooltip: { enabled: true },
+      tooltip: tooltipOptions(p),
     },
     scales: {
       x: {
@@ -79,6 +79,25 @@ function baseOptions(p: ChartPalette, yTitle: string, xTitle?: string) {
         beginAtZero: true,
       },
     },
+  };
+}
+
+/** Tooltips in the colours of VS Code's hovers (editorHoverWidget.*), not Chart.js's black default. */
+export function tooltipOptions(p: ChartPalette) {
+  const font = { family: p.font, size: Math.max(11, p.fontSize - 1) };
+  return {
+    enabled: true,
+    backgroundColor: p.tooltip.background,
+    titleColor: p.tooltip.foreground,
+    bodyColor: p.tooltip.foreground,
+    footerColor: p.tooltip.foreground,
+    borderColor: p.tooltip.border,
+    borderWidth: 1,
+    titleFont: { ...font, weight: 'bold' as const },
+    bodyFont: font,
+    footerFont: font,
+    // The legend swatch beside each line: the series colour on the hover's background.
+    multiKeyBackground: p.tooltip.background,
   };
 }
 
@@ -103,7 +122,7 @@ export function overlaidBars(labels: string[], ref: number[], cur: number[], nam
       ...baseOptions(p, 'share of rows', xTitle),
       plugins: {
         ...baseOptions(p, '').plugins,
-        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${(Number(c.raw) * 100).toFixed(1)} %` } },
+        tooltip: { ...tooltipOptions(p), callbacks: { label: (c) => `${c.dataset.label}: ${(Number(c.raw) * 100).toFixed(1)} %` } },
       },
     },
   } as Config);

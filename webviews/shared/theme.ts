@@ -27,6 +27,8 @@ export interface ChartPalette {
   ok: string;
   threshold: string;
   series: string[];
+  /** Chart tooltips look like VS Code's hovers. */
+  tooltip: { background: string; foreground: string; border: string };
   font: string;
   fontSize: number;
   highContrast: boolean;
@@ -47,6 +49,11 @@ export function palette(): ChartPalette {
     ok: cssVar('--vscode-charts-green', '#89d185'),
     threshold: cssVar('--vscode-charts-yellow', '#cca700'),
     series: [blue, orange, cssVar('--vscode-charts-purple', '#b180d7'), cssVar('--vscode-charts-green', '#89d185')],
+    tooltip: {
+      background: cssVar('--vscode-editorHoverWidget-background', cssVar('--vscode-editorWidget-background', cssVar('--vscode-editor-background', '#252526'))),
+      foreground: cssVar('--vscode-editorHoverWidget-foreground', cssVar('--vscode-editorWidget-foreground', foreground)),
+      border: cssVar('--vscode-editorHoverWidget-border', cssVar('--vscode-widget-border', highContrast ? cssVar('--vscode-contrastBorder', foreground) : withAlpha(foreground, 0.4))),
+    },
     font: cssVar('--vscode-font-family', 'sans-serif'),
     fontSize: parseFloat(cssVar('--vscode-font-size', '13')) || 13,
     highContrast,
