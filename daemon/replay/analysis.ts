@@ -10,7 +10,7 @@ import type {
   SliceComparison, SliceCondition, SliceLoss, SliceRegression,
 } from '../../protocol';
 import { computeDrift, type FeatureKind } from '../analysis';
-import { evaluate } from '../analysis/metrics';
+import { evaluate, stackedSql } from '../analysis/metrics';
 import { Z95 } from '../analysis/metrics/intervals';
 import { readRow, readRows, toNullableNumber, toNumber } from '../analysis/rows';
 import { analyseSlices, attributeLevels, benjaminiHochberg, conjunctionSql, describeSlice, lossSql, twoSidedTPValue } from '../analysis/slices';
@@ -153,23 +153,38 @@ export async function sliceLevels(ctx: AnalysisContext): Promise<SliceCondition[
   return levels.map((l) => l.predicates);
 }
 
+/**
+ * Metrics of both models, paired deltas, flip rates and output differences, overall (group 0)
+ * and per slice (group i = groups[i − 1]). `sl_rows` is scanned once: its rows are stacked once
+ * per group they belong to into the temporary table `sl_stack` (g, scores, label; `stackedSql`),
+ * and every query after that is a GROUP BY g over it.
+ */
 export async function computeMetrics(ctx: AnalysisContext, groups: SliceCondition[][]): Promise<MetricsResult> {
-  const common = { relation: ROWS_VIEW, label: '__label', task: ctx.task, threshold: ctx.threshold, positive: ctx.positive, slices: groups, kinds: ctx.kinds };
+  const scores = ctx.paired ? ['b_score', 'c_score'] : ['c_score'];
+  await ctx.conn.run(`CREATE OR REPLACE TEMP TABLE ${STACK_TABLE} AS ${stackedSql(ROWS_VIEW, groups, [...scores, '__label'], ctx.kinds)}`);
+  try {
+    return await metricsOfStack(ctx, groups);
+  } finally {
+    await ctx.conn.run(`DROP TABLE IF EXISTS ${STACK_TABLE}`);
+  }
+}
+
+const STACK_TABLE = 'sl_stack';
+
+async function metricsOfStack(ctx: AnalysisContext, groups: SliceCondition[][]): Promise<MetricsResult> {
+  const common = { relation: STACK_TABLE, grouped: 'g', label: '__label', task: ctx.task, threshold: ctx.threshold, positive: ctx.positive, slices: groups, kinds: ctx.kinds };
   const candidate = await evaluate(ctx.conn, { ...common, score: 'c_score' });
   const baseline = ctx.paired ? await evaluate(ctx.conn, { ...common, score: 'b_score' }) : null;
   const y = y01(ctx);
-  const stack = [[] as SliceCondition[], ...groups].map((predicates, g) => `SELECT ${g} AS g, * FROM input WHERE ${conjunctionSql(predicates, ctx.kinds)}`);
-  const inputCte = `input AS MATERIALIZED (SELECT * FROM ${ROWS_VIEW})`;
-  const stacked = `stacked AS (${stack.join('\n UNION ALL ')})`;
   const paired = ctx.paired
-    ? await pairedAggregates(ctx.conn, [inputCte, stacked, `scored AS MATERIALIZED (SELECT g, b_score AS pb, c_score AS pc, ${y} AS y FROM stacked WHERE b_score IS NOT NULL AND c_score IS NOT NULL AND __label IS NOT NULL)`], ctx.task, ctx.threshold)
+    ? await pairedAggregates(ctx.conn, [`scored AS MATERIALIZED (SELECT g, b_score AS pb, c_score AS pc, ${y} AS y FROM ${STACK_TABLE} WHERE b_score IS NOT NULL AND c_score IS NOT NULL AND __label IS NOT NULL)`], ctx.task, ctx.threshold)
     : new Map();
   const flip = ctx.paired ? flipSql(ctx) : 'false';
-  const counts = await readRows(ctx.conn, `WITH ${inputCte}, ${stacked}
+  const counts = await readRows(ctx.conn, `
     SELECT g, count(*) AS n, count(*) FILTER (WHERE __label IS NOT NULL) AS labelled,
       count(*) FILTER (WHERE ${ctx.paired ? 'b_score IS NOT NULL AND c_score IS NOT NULL' : 'false'}) AS both, count(*) FILTER (WHERE ${flip}) AS flips${ctx.paired ? `,
       ${outputDifferenceSql(ctx)}` : ''}
-    FROM stacked GROUP BY g`);
+    FROM ${STACK_TABLE} GROUP BY g`);
   const byGroup = new Map(counts.map((r) => [toNumber(r.g), r]));
   const deltas = (g: number, b: MetricSet | null, c: MetricSet) => (b ? deltasOf(ctx.task, b, c, paired.get(g), ctx.tolerance) : []);
   const overall = {

@@ -71,22 +71,23 @@ FROM scored GROUP BY g ORDER BY g`;
   for (let y = 0; y <= 1; y++) for (let b = 0; b <= 1; b++) for (let c = 0; c <= 1; c++) {
     cells.push(`count(*) FILTER (WHERE y ${y ? '= 1' : '<> 1'} AND pb ${b ? '>=' : '<'} ${t} AND pc ${c ? '>=' : '<'} ${t}) AS c${y}${b}${c}`);
   }
-  // DeLong placements per row with window functions (no join: a join of the two rankings on the
-  // group alone would be quadratic in the distinct scores).
-  const win = (side: 'b' | 'c') => `
-      sum(CASE WHEN y <> 1 THEN 1 ELSE 0 END) OVER (PARTITION BY g ORDER BY p${side} RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS nle_${side},
-      sum(CASE WHEN y <> 1 THEN 1 ELSE 0 END) OVER (PARTITION BY g, p${side}) AS neq_${side},
-      sum(CASE WHEN y = 1 THEN 1 ELSE 0 END) OVER (PARTITION BY g ORDER BY p${side} RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS pge_${side},
-      sum(CASE WHEN y = 1 THEN 1 ELSE 0 END) OVER (PARTITION BY g, p${side}) AS peq_${side}`;
-  const place = (side: 'b' | 'c') => `CASE WHEN y = 1 THEN (nle_${side} - neq_${side} / 2.0) / nullif(n0, 0) ELSE (pge_${side} - peq_${side} / 2.0) / nullif(n1, 0) END AS v${side}`;
+  // DeLong placements: per (group, distinct score s) of each model, V10(s) = (neg(< s) + ½neg(= s))/n₀
+  // (a positive's) and V01(s) = (pos(> s) + ½pos(= s))/n₁ (a negative's), from one ascending
+  // running sum over the distinct scores (neg(< s) = neg(≤ s) − neg(= s), pos(> s) = n₁ − pos(≤ s);
+  // counts summed as DOUBLE, exact, see classification.ts); each row then looks up its two
+  // scores by a hash join — no window over the rows themselves.
+  const at = (side: 'b' | 'c') => `
+  at_${side} AS (
+    SELECT g, p, (neg_le - nneg / 2.0) / nullif(n0, 0) AS v10, (n1 - pos_le + npos / 2.0) / nullif(n1, 0) AS v01
+    FROM (SELECT g, p, npos, nneg, (sum(nneg::DOUBLE) OVER w)::BIGINT AS neg_le, (sum(npos::DOUBLE) OVER w)::BIGINT AS pos_le
+      FROM (SELECT g, p${side} AS p, count(*) FILTER (WHERE y = 1) AS npos, count(*) FILTER (WHERE y <> 1) AS nneg FROM scored GROUP BY g, p${side}) AS by_score
+      WINDOW w AS (PARTITION BY g ORDER BY p ROWS UNBOUNDED PRECEDING)) AS running
+    JOIN totals USING (g))`;
   return `WITH ${ctes.join(',\n')},
-  totals AS (SELECT g, count(*) FILTER (WHERE y = 1) AS n1, count(*) FILTER (WHERE y <> 1) AS n0 FROM scored GROUP BY g),
-  windows AS (
-    SELECT g, y,${win('b')},${win('c')},
-      sum(CASE WHEN y = 1 THEN 1 ELSE 0 END) OVER (PARTITION BY g) AS n1,
-      sum(CASE WHEN y <> 1 THEN 1 ELSE 0 END) OVER (PARTITION BY g) AS n0
-    FROM scored),
-  placed AS (SELECT g, y, ${place('b')}, ${place('c')} FROM windows),
+  totals AS (SELECT g, count(*) FILTER (WHERE y = 1) AS n1, count(*) FILTER (WHERE y <> 1) AS n0 FROM scored GROUP BY g),${at('b')},${at('c')},
+  placed AS (
+    SELECT s.g, s.y, CASE WHEN s.y = 1 THEN b.v10 ELSE b.v01 END AS vb, CASE WHEN s.y = 1 THEN c.v10 ELSE c.v01 END AS vc
+    FROM scored AS s JOIN at_b AS b ON b.g = s.g AND b.p = s.pb JOIN at_c AS c ON c.g = s.g AND c.p = s.pc),
   delong AS (
     SELECT g,
       favg(vb) FILTER (WHERE y = 1) AS auc_b, favg(vc) FILTER (WHERE y = 1) AS auc_c,

@@ -2,7 +2,7 @@
  * What a run leaves in the trace: its row in `runs` (written when it starts, completed when it
  * ends: settings, the report as `results`, the gate outcomes), and — unless turned off — the
  * replayed predictions of each model in `predictions` with source `replay:<run_id>`, inserted
- * by one SQL statement per model from the run's temporary tables.
+ * by one SQL statement per model from the run's temporary tables, all in one transaction.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { GateResult, ReplayRunStatus } from '../../protocol';
@@ -51,7 +51,7 @@ export async function logReplayPredictions(
     ...opts.models.flatMap(({ model }) => model.layout.features.map((f) => ({ name: f.name, kind: f.kind }))),
     ...opts.attributes.filter((a) => !featureNames.has(a.name)).map((a) => ({ name: a.name, kind: 'attribute' as const })),
   ]);
-  let inserted = 0;
+  const statements: string[] = [];
   for (const m of opts.models) {
     const p = m.prefix;
     const cols: string[] = ['id', 'time', 'model_id', 'model_name', 'model_version', 'request_id', 'join_key', 'source', 'execution_provider', 'latency_ms', 'score', 'label_pred', 'outputs'];
@@ -74,11 +74,20 @@ export async function logReplayPredictions(
       cols.push(col.column);
       vals.push(`CAST(r.${ident(a.name)} AS VARCHAR)`);
     }
-    const sql = `INSERT INTO predictions (${cols.map((c) => ident(c)).join(', ')}) SELECT ${vals.join(', ')} FROM sl_rows AS r`;
-    await store.exclusive(async () => {
-      const result = await conn.run(sql);
-      inserted += Number(result.rowsChanged);
-    });
+    statements.push(`INSERT INTO predictions (${cols.map((c) => ident(c)).join(', ')}) SELECT ${vals.join(', ')} FROM sl_rows AS r`);
   }
-  return inserted;
+  // Every model's rows in one transaction: one commit (one WAL write and sync) instead of one per
+  // model, and a failed run never leaves one model's rows without the other's.
+  return store.exclusive(async () => {
+    let inserted = 0;
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      for (const sql of statements) inserted += Number((await conn.run(sql)).rowsChanged);
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    return inserted;
+  });
 }

@@ -55,6 +55,11 @@ export function eceBinSql(p: string): string {
  * no NULLs). Its CTEs: per-group counts and moments; per (group, distinct score) positive and
  * negative counts with running sums (negatives below, positives above, TP and FP at ≥ s); the
  * Mann–Whitney sum and AP sum; DeLong's placement variances; the ECE bins.
+ *
+ * The running sums come from one ascending window: neg_le(s) = Σ_{s' ≤ s} nneg, pos_le likewise,
+ * then neg_below = neg_le − nneg, pos_above = n₁ − pos_le, TP(≥ s) = n₁ − pos_le + npos,
+ * FP(≥ s) = n₀ − neg_le + nneg. The counts are summed as DOUBLE (exact: integers below 2⁵³) and
+ * cast back: DuckDB sums a windowed BIGINT in HUGEINT, about twice as slow.
  */
 export function classificationSql(scored: string, threshold: number, extra: QueryExtras = {}): string {
   const t = doubleLiteral(threshold);
@@ -78,14 +83,11 @@ export function classificationSql(scored: string, threshold: number, extra: Quer
     FROM ${scored} AS scored_rows GROUP BY g, p
   ),
   ranked AS (
-    SELECT g, p, npos, nneg,
-      coalesce(sum(nneg) OVER (PARTITION BY g ORDER BY p ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS neg_below,
-      coalesce(sum(npos) OVER (PARTITION BY g ORDER BY p DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS pos_above,
-      sum(npos) OVER (PARTITION BY g ORDER BY p DESC ROWS UNBOUNDED PRECEDING) AS tp_at,
-      sum(nneg) OVER (PARTITION BY g ORDER BY p DESC ROWS UNBOUNDED PRECEDING) AS fp_at,
-      sum(npos) OVER (PARTITION BY g) AS n1,
-      sum(nneg) OVER (PARTITION BY g) AS n0
-    FROM by_score
+    SELECT g, p, npos, nneg, neg_le - nneg AS neg_below, n1 - pos_le AS pos_above,
+      n1 - pos_le + npos AS tp_at, n0 - neg_le + nneg AS fp_at, n1, n0
+    FROM (SELECT g, p, npos, nneg, (sum(nneg::DOUBLE) OVER w)::BIGINT AS neg_le, (sum(npos::DOUBLE) OVER w)::BIGINT AS pos_le
+      FROM by_score WINDOW w AS (PARTITION BY g ORDER BY p ROWS UNBOUNDED PRECEDING)) AS running
+    JOIN (SELECT g, n1, n - n1 AS n0 FROM moments) AS totals USING (g)
   ),
   areas AS (
     SELECT g,

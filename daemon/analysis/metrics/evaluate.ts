@@ -1,9 +1,10 @@
 /**
  * Evaluation metrics of scored, labelled rows, overall and per slice, in one DuckDB query.
  *
- * The relation is read once (materialised); its rows are stacked once per group — group 0 is
- * every row, group i the rows matching slice i's predicates (slices may overlap) — and every
- * metric of every group comes from grouped aggregates and window sums over distinct scores
+ * The relation is read once: each row is stacked once per group it belongs to — group 0 is
+ * every row, group i the rows matching slice i's predicates (slices may overlap) — in one scan
+ * (`stackedSql`), or the caller hands over rows already stacked (`grouped`); every metric of
+ * every group comes from grouped aggregates and window sums over distinct scores
  * (classification.ts, regression.ts). JavaScript loops over groups only.
  *
  * Rows: the score is TRY_CAST(score AS DOUBLE) and must be finite; the label is
@@ -34,6 +35,11 @@ export interface EvaluationRequest {
   slices?: SliceCondition[][];
   /** Kinds of the attributes the slices use (needed only for `is_null` on numeric attributes). */
   kinds?: ReadonlyMap<string, FeatureKind>;
+  /**
+   * The relation is already stacked (`stackedSql`): this column holds each row's group (0 = every
+   * row, i = slice i); `slices` then only names the groups and their predicates are not applied.
+   */
+  grouped?: string;
 }
 
 export const METRIC_NAMES: Record<EvaluationTask, string[]> = {
@@ -82,15 +88,29 @@ export function evaluationSql(req: EvaluationRequest): string {
   const score = `TRY_CAST(${quoteIdentifier(req.score)} AS DOUBLE)`;
   const label = `TRY_CAST(${quoteIdentifier(req.label)} AS DOUBLE)`;
   const y = task === 'binary_classification' ? `CASE WHEN __y = ${doubleLiteral(req.positive ?? 1)} THEN 1.0 ELSE 0.0 END` : '__y';
-  const groups = [[] as SliceCondition[], ...(req.slices ?? [])].map(
-    (predicates, g) => `SELECT ${g} AS g, __p AS p, ${y} AS y FROM input WHERE __p IS NOT NULL AND __y IS NOT NULL AND ${conjunctionSql(predicates, req.kinds)}`,
-  );
+  const stacked = req.grouped
+    ? `SELECT ${quoteIdentifier(req.grouped)} AS g, __p, __y FROM input`
+    : stackedSql('input', req.slices ?? [], ['__p', '__y'], req.kinds);
   const ctes = [
-    `input AS MATERIALIZED (SELECT *, CASE WHEN isfinite(${score}) THEN ${score} END AS __p, ${label} AS __y FROM ${req.relation} AS evaluated_rows)`,
-    `scored AS (${groups.join('\n    UNION ALL ')})`,
+    `input AS (SELECT *, CASE WHEN isfinite(${score}) THEN ${score} END AS __p, ${label} AS __y FROM ${req.relation} AS evaluated_rows)`,
+    `stacked AS MATERIALIZED (${stacked})`,
+    `scored AS (SELECT g, __p AS p, ${y} AS y FROM stacked WHERE __p IS NOT NULL AND __y IS NOT NULL)`,
   ];
-  const extra = { ctes, columns: ['(SELECT count(*) FROM input) AS input_rows'] };
+  const extra = { ctes, columns: ['(SELECT count(*) FROM stacked WHERE g = 0) AS input_rows'] };
   return task === 'binary_classification' ? classificationSql('scored', req.threshold ?? 0.5, extra) : regressionSql('scored', extra);
+}
+
+/**
+ * SQL: each row of `relation` once per group it belongs to, as (g, …columns): group 0 (every
+ * row) and group i when the row matches `slices[i − 1]`. One scan: the row's groups are the list
+ * [0, CASE WHEN slice₁ THEN 1 END, …, CASE WHEN slice_k THEN k END] less its NULLs, unnested
+ * (a predicate that is NULL on the row leaves it out, as in WHERE).
+ */
+export function stackedSql(relation: string, slices: readonly SliceCondition[][], columns: readonly string[], kinds?: ReadonlyMap<string, FeatureKind>): string {
+  const cols = columns.map((c) => `, ${quoteIdentifier(c)}`).join('');
+  if (slices.length === 0) return `SELECT 0 AS g${cols} FROM ${relation} AS stacked_rows`;
+  const members = slices.map((predicates, i) => `CASE WHEN ${conjunctionSql(predicates, kinds)} THEN ${i + 1} END`);
+  return `SELECT unnest(list_filter([0, ${members.join(', ')}], x -> x IS NOT NULL)) AS g${cols} FROM ${relation} AS stacked_rows`;
 }
 
 /** A group's metrics; a group without rows gets n = 0 and null metrics. */
