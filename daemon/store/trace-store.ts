@@ -67,7 +67,9 @@ export class TraceStore {
    * result" (found by the protocol fuzzer: 500 internal on POST /v1/review under load).
    */
   get conn(): DuckDBConnection {
-    return TraceStore.writing.getStore() === this ? this.writeConn : this.readConn;
+    if (TraceStore.writing.getStore() === this) return this.writeConn;
+    this.reads++;
+    return this.readConn;
   }
 
   static async open(path: string, options: OpenOptions = {}): Promise<TraceStore> {
@@ -309,11 +311,7 @@ export class TraceStore {
    * freed memory). Measured: 393 → 110 MB RSS and a 70 → 3 MB cache after a 3M-row scan.
    */
   async trimMemory(keepCacheBytes: number): Promise<void> {
-    if (this.memoryLimit === null) {
-      const r = await this.conn.runAndReadAll(`SELECT current_setting('memory_limit') AS lim`);
-      this.memoryLimit = String(r.getRowObjectsJS()[0]!.lim);
-    }
-    const restore = `SET memory_limit = ${literal(this.memoryLimit)}`;
+    const restore = `SET memory_limit = ${literal(await this.configuredMemoryLimit())}`;
     const r = await this.conn.runAndReadAll(
       `SELECT coalesce(sum(memory_usage_bytes), 0)::DOUBLE AS total, coalesce(sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), 0)::DOUBLE AS cached FROM duckdb_memory()`,
     );
@@ -330,9 +328,70 @@ export class TraceStore {
     await this.conn.run(restore);
   }
 
+  /**
+   * Statements run through `conn` outside `exclusive` (analyses, editor queries): how much the
+   * store was read, so that the writer's upkeep (see `releaseQueryMemory`) runs only after reads.
+   */
+  reads = 0;
+
+  /**
+   * Frees what DuckDB keeps behind from queries that have finished: a full pass over the buffer
+   * pool's eviction queues, then the limit restated (which also returns freed memory to the OS).
+   *
+   * Every block a query's hash tables, joins and sorts allocate is queued for eviction when the
+   * query unpins it, and the queue entry holds a weak reference to the block's memory record
+   * (`make_shared`, so the allocation outlives the block). DuckDB drops dead entries only while
+   * evicting or in its own purge, which starts once a queue holds 32 768 entries; a daemon far
+   * below its memory limit never evicts, so every finished query left its entries behind. In the
+   * 30-minute soak this was the ~1 MB a minute of native growth (glibc's main arena: heaptrack
+   * found ~115 k live allocations from `BlockHandle::BlockHandle` at 6 minutes); drift requests
+   * back to back on a copy of the demo trace grew the main arena ([heap] in smaps) by ~12 MB per
+   * 100 runs; with this pass every 10 s it stayed flat.
+   *
+   * Asking DuckDB for a memory limit of 0 makes it walk every queue: dead entries are dropped and
+   * every block nobody uses is unloaded (cached table blocks are re-read from the file when next
+   * needed; query memory not pinned at that moment goes to `<trace>.tmp`), then it finds it
+   * cannot get to 0 and refuses the new limit. Caution: should DuckDB's count reach 0, it accepts
+   * the 0 — seen once in a stress run (drift requests back to back with writes), where the limit
+   * stayed at 0 and every query failed for a minute. So the limit the buffer pool applies is
+   * checked after the restore and restated until it holds, and the writer runs this only when
+   * asked (see UPKEEP_INTERVAL_MS in prediction-writer.ts). Call it right after a checkpoint, when the
+   * writer's appends are in the file rather than in memory.
+   */
+  async releaseQueryMemory(): Promise<void> {
+    const limit = await this.configuredMemoryLimit();
+    const poolLimit = async (): Promise<string> => String((await this.conn.runAndReadAll(`SELECT memory_limit AS l FROM pragma_database_size() LIMIT 1`)).getRowObjectsJS()[0]?.l);
+    const before = await poolLimit();
+    try {
+      await this.conn.run(`SET memory_limit = '0B'`);
+    } catch {
+      /* expected: DuckDB could not get down to 0 bytes, after evicting all it could */
+    }
+    // Restated, and checked where DuckDB applies it (its buffer pool), a few times if need be.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.conn.run(`SET memory_limit = ${literal(limit)}`);
+        if ((await poolLimit()) === before) return;
+      } catch (err) {
+        if (attempt >= 20) throw err;
+      }
+      if (attempt >= 20) throw new Error(`DuckDB's memory limit is not back to ${before} after the eviction pass`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  private async configuredMemoryLimit(): Promise<string> {
+    if (this.memoryLimit === null) {
+      const r = await this.conn.runAndReadAll(`SELECT current_setting('memory_limit') AS lim`);
+      this.memoryLimit = String(r.getRowObjectsJS()[0]!.lim);
+    }
+    return this.memoryLimit;
+  }
+
   /** DuckDB's own memory accounting (buffer pool: cached blocks and query memory) and its limit, in bytes. */
   async memoryUsage(): Promise<DuckDBMemory> {
-    const r = await this.conn.runAndReadAll(`SELECT tag, memory_usage_bytes::DOUBLE AS bytes, current_setting('memory_limit') AS lim FROM duckdb_memory()`);
+    // The reader's connection directly: a health poll is not a read that leaves query memory behind.
+    const r = await this.readConn.runAndReadAll(`SELECT tag, memory_usage_bytes::DOUBLE AS bytes, current_setting('memory_limit') AS lim FROM duckdb_memory()`);
     const rows = r.getRowObjectsJS();
     const byTag = Object.fromEntries(rows.map((row) => [String(row.tag), Number(row.bytes)]));
     const used = Object.values(byTag).reduce((a, b) => a + b, 0);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HealthResponse } from '../../../protocol';
+import { PredictionWriter } from '../../../daemon/store/prediction-writer';
 import { TraceStore } from '../../../daemon/store/trace-store';
 import { MODEL_V1, startDaemon } from '../../helpers/daemon';
 
@@ -45,6 +46,54 @@ describe('daemon memory', () => {
       expect(await cachedMb()).toBeCloseTo(cachedNow, 0);
       expect((await q(`SELECT current_setting('memory_limit') AS l`))[0]!.l).toBe(limitBefore);
     } finally {
+      store.close();
+    }
+  });
+
+  it('the writer\'s upkeep walks every DuckDB eviction queue (dropping what finished queries left there) after reads, without changing the limit', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-memory-'));
+    dirs.push(dir);
+    const store = await TraceStore.open(path.join(dir, 'trace.duckdb'), { memoryLimit: '512MB' });
+    // The interval is never reached here: the test calls upkeep() itself.
+    const writer = new PredictionWriter(store, { flushIntervalMs: 200, maxPendingRows: 1000, upkeepIntervalMs: 3_600_000 });
+    try {
+      const q = async (sql: string): Promise<Record<string, unknown>[]> => (await store.conn.runAndReadAll(sql)).getRowObjectsJS();
+      const tagMb = async (): Promise<Record<string, number>> =>
+        Object.fromEntries((await q(`SELECT tag, memory_usage_bytes::DOUBLE / 1048576 AS mb FROM duckdb_memory()`)).map((r) => [String(r.tag), Number(r.mb)]));
+      // Cached table blocks sit in DuckDB's first eviction queue; query memory (hash tables,
+      // sorts, temporary tables) in the managed-buffer queues after it, where the entries of
+      // finished queries pile up. trimMemory stops in the first queue once under its bound;
+      // the upkeep must reach the end of every queue.
+      await store.conn.run(`CREATE TABLE scratch AS SELECT range AS a, md5(range::VARCHAR) AS s FROM range(1000000)`);
+      await store.checkpoint();
+      await store.conn.run(`CREATE TEMP TABLE spill AS SELECT range AS a, md5(range::VARCHAR) AS s FROM range(500000)`);
+      await q(`SELECT count(DISTINCT s) FROM scratch`);
+      const limitBefore = (await q(`SELECT current_setting('memory_limit') AS l`))[0]!.l;
+      const before = await tagMb();
+      expect(before.BASE_TABLE).toBeGreaterThan(10);
+      expect(before.IN_MEMORY_TABLE).toBeGreaterThan(10);
+
+      await writer.upkeep();
+      expect(writer.upkeepRuns).toBe(1);
+      const after = await tagMb();
+      // Every block nobody was using was unloaded: the pass went through every queue to its end.
+      expect(after.BASE_TABLE, JSON.stringify({ before, after })).toBeLessThan(1);
+      expect(after.IN_MEMORY_TABLE, JSON.stringify({ before, after })).toBeLessThan(1);
+      // DuckDB refused the 0-byte limit it was asked for, and the configured one is stated again.
+      expect((await q(`SELECT current_setting('memory_limit') AS l`))[0]!.l).toBe(limitBefore);
+      // Nothing was lost: blocks come back from the file and from <trace>.tmp.
+      expect(Number((await q(`SELECT count(DISTINCT s) AS n FROM spill`))[0]!.n)).toBe(500000);
+      expect(Number((await q(`SELECT count(*) AS n FROM scratch WHERE a % 1000 = 0`))[0]!.n)).toBe(1000);
+
+      // Only after reads: the checks above read, so the next pass runs; one with no query since does nothing.
+      await writer.upkeep();
+      await writer.upkeep();
+      expect(writer.upkeepRuns).toBe(2);
+      await q(`SELECT 1`);
+      await writer.upkeep();
+      expect(writer.upkeepRuns).toBe(3);
+    } finally {
+      await writer.close();
       store.close();
     }
   });
