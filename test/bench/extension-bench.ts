@@ -211,7 +211,7 @@ async function codeServerBench(): Promise<void> {
   let browser: Browser | undefined;
   try {
     const t0 = performance.now();
-    const vsix = process.env.BENCH_VSIX ? { file: process.env.BENCH_VSIX, bytes: statSync(process.env.BENCH_VSIX).size } : packageVsix();
+    const vsix = process.env.BENCH_VSIX ? { file: process.env.BENCH_VSIX, bytes: statSync(process.env.BENCH_VSIX).size } : await packageVsix();
     const dev = readFileSync(path.join(ROOT, 'dist', 'extension.js'), 'utf8').includes('sourceMappingURL');
     console.log(`  ${path.relative(ROOT, vsix.file)}: ${(vsix.bytes / KiB / KiB).toFixed(1)} MiB${process.env.BENCH_VSIX ? '' : `, packaged from dist/ as built (${dev ? 'dev build, as `npm run bench` builds it' : 'production build'})`}`);
     const baseline = emptyExtensionVsix(dir);

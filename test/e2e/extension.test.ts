@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { runToEnd } from '../helpers/process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, FrameLocator } from 'playwright-core';
@@ -34,16 +34,16 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
   beforeAll(async () => {
     requirePrerequisites();
     dir = tempDir();
-    const vsix = packageVsix();
+    const vsix = await packageVsix();
     vsixBytes = vsix.bytes;
     console.log(`packaged ${path.relative(ROOT, vsix.file)}: ${(vsix.bytes / 1024 / 1024).toFixed(1)} MB`);
-    const prepared = prepareWorkspace(dir);
+    const prepared = await prepareWorkspace(dir);
     workspace = prepared.workspace;
     // A teammate's trace in the workspace, as teammates share them: `sightline export` of the
     // trace with join keys redacted to keyed hashes (the Traces view lists it; it opens read-only).
     mkdirSync(path.join(workspace, 'shared'));
-    const shared = spawnSync(process.execPath, [CLI, 'export', prepared.trace, '--out', path.join(workspace, 'shared', 'teammate.duckdb'), '--sample', '0.5', '--redact', 'join_key=hash', '--json'], {
-      encoding: 'utf8', env: { ...process.env, SIGHTLINE_HOME: path.join(dir, 'export-home'), SIGHTLINE_HASH_KEY: 'a-teammates-key-of-32-bytes-long' },
+    const shared = await runToEnd(process.execPath, [CLI, 'export', prepared.trace, '--out', path.join(workspace, 'shared', 'teammate.duckdb'), '--sample', '0.5', '--redact', 'join_key=hash', '--json'], {
+      env: { ...process.env, SIGHTLINE_HOME: path.join(dir, 'export-home'), SIGHTLINE_HASH_KEY: 'a-teammates-key-of-32-bytes-long' },
     });
     if (shared.status !== 0) throw new Error(`sightline export failed (${shared.status}): ${shared.stderr}`);
     ({ cs, browser, wb } = await openWorkbench(dir, vsix.file, workspace));
@@ -325,8 +325,8 @@ describe.skipIf(skip)('Sightline in VS Code, Restricted Mode (untrusted workspac
   beforeAll(async () => {
     requirePrerequisites();
     dir = tempDir();
-    const vsix = packageVsix();
-    const { workspace } = prepareWorkspace(dir);
+    const vsix = await packageVsix();
+    const { workspace } = await prepareWorkspace(dir);
     ({ cs, browser, wb } = await openWorkbench(dir, vsix.file, workspace, { restricted: true }));
   }, 600_000);
 

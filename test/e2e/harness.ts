@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
  * VS Code 1.139.1, from test/e2e/setup-code-server.sh) on a copy of the sample workspace with a
  * real trace, driven by Playwright in Debian's Chromium.
  */
+import { runToEnd } from '../helpers/process';
 import { ROOT } from './workspace';
 
 export { prepareWorkspace, ROOT } from './workspace';
@@ -35,14 +36,14 @@ export function prerequisites(): string[] {
  * The .vsix under test: $SIGHTLINE_E2E_VSIX, or the current build packaged the way `npm run
  * package` packages it (without rebuilding, so the tests check exactly what was built).
  */
-export function packageVsix(): { file: string; bytes: number } {
+export async function packageVsix(): Promise<{ file: string; bytes: number }> {
   const given = process.env.SIGHTLINE_E2E_VSIX;
   if (given) return { file: given, bytes: statSync(given).size };
   mkdirSync(RESULTS, { recursive: true });
   const file = path.join(RESULTS, 'sightline-linux-x64.vsix');
   rmSync(file, { force: true });
   const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(process.execPath, [vsce, 'package', '--target', 'linux-x64', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', file], { cwd: ROOT, encoding: 'utf8' });
+  const r = await runToEnd(process.execPath, [vsce, 'package', '--target', 'linux-x64', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', file], { cwd: ROOT });
   if (r.status !== 0) throw new Error(`vsce package failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return { file, bytes: statSync(file).size };
 }
@@ -80,10 +81,10 @@ export async function startCodeServer(dir: string, vsix: string, workspace: stri
     ...opts.settings,
   }, null, 2));
   const env = { ...process.env, PATH: `${NODE24_BIN}${path.delimiter}${process.env.PATH ?? ''}` };
-  const install = spawnSync(CODE_SERVER, ['--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], { env, encoding: 'utf8', timeout: 120_000 });
+  const install = await runToEnd(CODE_SERVER, ['--install-extension', vsix, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], { env, timeoutMs: 120_000 });
   if (install.status !== 0 || !/successfully installed/i.test(install.stdout)) throw new Error(`installing ${vsix} failed:\n${install.stdout}\n${install.stderr}`);
   for (const more of opts.moreVsix ?? []) {
-    const r = spawnSync(CODE_SERVER, ['--install-extension', more, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], { env, encoding: 'utf8', timeout: 120_000 });
+    const r = await runToEnd(CODE_SERVER, ['--install-extension', more, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir], { env, timeoutMs: 120_000 });
     if (r.status !== 0 || !/successfully installed/i.test(r.stdout)) throw new Error(`installing ${more} failed:\n${r.stdout}\n${r.stderr}`);
   }
   const port = await freePort();

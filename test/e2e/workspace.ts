@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runToEnd } from '../helpers/process';
 import { demoTrace } from '../helpers/sample';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -12,8 +12,8 @@ export const SAMPLE = path.join(ROOT, 'samples', 'flights');
  * real skew analysis of it (`sightline skew --save`), which finds the planted bug in route_delay_rate.
  * Its sightline.json also names the golden set for "Run Evaluation" (`eval`).
  */
-export function prepareWorkspace(parent: string): { workspace: string; trace: string } {
-  const demo = demoTrace();
+export async function prepareWorkspace(parent: string): Promise<{ workspace: string; trace: string }> {
+  const demo = await demoTrace();
   const workspace = path.join(parent, 'flights');
   cpSync(SAMPLE, workspace, {
     recursive: true,
@@ -30,7 +30,7 @@ export function prepareWorkspace(parent: string): { workspace: string; trace: st
   mkdirSync(path.dirname(trace), { recursive: true });
   cpSync(demo, trace);
   if (existsSync(`${demo}.wal`)) cpSync(`${demo}.wal`, `${trace}.wal`);
-  const skew = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'sightline.js'), 'skew', '--db', trace, '--baseline', 'train-v1', '--save', '--json'], { cwd: workspace, encoding: 'utf8', env: { ...process.env, SIGHTLINE_HOME: path.join(parent, 'cli-home') } });
+  const skew = await runToEnd(process.execPath, [path.join(ROOT, 'dist', 'sightline.js'), 'skew', '--db', trace, '--baseline', 'train-v1', '--save', '--json'], { cwd: workspace, env: { ...process.env, SIGHTLINE_HOME: path.join(parent, 'cli-home') } });
   if (skew.status !== 0) throw new Error(`sightline skew failed (${skew.status}): ${skew.stderr}`);
   return { workspace, trace };
 }

@@ -13,7 +13,7 @@ import { prepareWorkspace, ROOT } from '../e2e/workspace';
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-electron-'));
   try {
-    const { workspace } = prepareWorkspace(dir);
+    const { workspace } = await prepareWorkspace(dir);
     await runTests({
       version: process.env.SIGHTLINE_VSCODE_VERSION || '1.139.1',
       // The extension as built in dist/ (package.json `main`), run from the repository.

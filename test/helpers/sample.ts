@@ -1,9 +1,9 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FeatureRecord, ModelCard } from '../../protocol';
 import { ROOT, SAMPLE } from './daemon';
+import { runToEnd, sleep } from './process';
 
 /** The sample model v1's card (its sidecar file): feature names and kinds. */
 export const CARD_V1: ModelCard = JSON.parse(readFileSync(path.join(SAMPLE, 'models', 'flights-delay-v1.sightline.json'), 'utf8'));
@@ -46,7 +46,7 @@ export async function queryTrace<T = Record<string, unknown>>(trace: string, sql
  * under a lock folder (mkdir is atomic), the others wait for the lock to go, so nobody copies a
  * half-written trace. A lock older than the demo's time limit is from a killed run and is taken over.
  */
-export function demoTrace(): string {
+export async function demoTrace(): Promise<string> {
   const trace = path.join(SAMPLE, '.sightline', 'demo-trace.duckdb');
   const lock = `${trace}.lock`;
   const limitMs = 600_000;
@@ -59,23 +59,19 @@ export function demoTrace(): string {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > limitMs) rmSync(lock, { recursive: true, force: true });
-      else sleepSync(250);
+      else await sleep(250);
     }
   }
   try {
     // A WAL beside it means a demo run that did not finish: make it again.
     if (!existsSync(trace) || existsSync(`${trace}.wal`)) {
-      const demo = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'demo.js')], { cwd: ROOT, encoding: 'utf8', timeout: limitMs });
+      const demo = await runToEnd(process.execPath, [path.join(ROOT, 'dist', 'demo.js')], { cwd: ROOT, timeoutMs: limitMs });
       if (demo.status !== 0) throw new Error(`npm run demo failed (${demo.status}):\n${demo.stdout}\n${demo.stderr}`);
     }
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
   return trace;
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** The sample's delayed/on-time labels (traffic/labels.parquet) of these flights, by flight id. */

@@ -24,8 +24,8 @@ const runs = path.join(dir, 'runs.duckdb');
 // Few slices and a small latency sample: the test is about which rows are replayed.
 const common = ['--model', MODEL_V2, '--no-daemon', '--json', '--slices', 'day_of_week', '--quiet'];
 
-beforeAll(() => {
-  copyFileSync(demoTrace(), traffic);
+beforeAll(async () => {
+  copyFileSync(await demoTrace(), traffic);
 }, 600_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

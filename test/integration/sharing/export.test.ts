@@ -220,7 +220,7 @@ describe('sightline export', () => {
 
   it('exports a copy of `npm run demo`\'s trace, redacted, and it opens read-only', async () => {
     const copy = path.join(dir, 'demo-copy.duckdb');
-    copyFileSync(demoTrace(), copy);
+    copyFileSync(await demoTrace(), copy);
     const out = path.join(dir, 'demo-shared.duckdb');
     const r = await runCli(['export', copy, '--out', out, '--sample', '0.1', '--redact', 'join_key=hash', '--hash-key-file', keyFile, '--json']);
     expect(r.code, r.stderr).toBe(0);
