@@ -91,10 +91,15 @@ export async function scoreAll(
     void task.finally(() => pending.delete(task));
   };
 
+  // The next chunk is asked for before this one is copied and scored: DuckDB produces it on its
+  // own threads while onnxruntime runs on this one (without this, fetching and scoring alternated).
+  let next: Promise<DuckDBDataChunk | null> | null = result.fetchChunk();
   for (;;) {
     if (failure || opts.signal?.aborted) break;
-    const chunk = await result.fetchChunk();
+    const chunk = await next!;
+    next = null;
     if (!chunk || chunk.rowCount === 0) break;
+    next = result.fetchChunk();
     const n = chunk.rowCount;
     const ids = doubles(chunk, 0);
     const cols = features.map((f, i) => (f.sqlType === 'DOUBLE' ? doubles(chunk, i + 1) : dicts[i] ? decode(chunk, i + 1, dicts[i]!) : (chunk.getColumnValues(i + 1) as string[])));
@@ -121,6 +126,8 @@ export async function scoreAll(
       }
     }
   }
+  // A chunk asked for but not used (a failure or an abort stopped the loop): settle it.
+  if (next) await next.catch(() => null);
   // Aborted: no further batch starts; those in flight finish (a session call cannot be cut short).
   const aborted = Boolean(opts.signal?.aborted);
   if (!failure && !aborted && inBatch > 0) launch(batch, batchStart, inBatch);
