@@ -93,13 +93,20 @@ export async function scoreAll(
 
   // The next chunk is asked for before this one is copied and scored: DuckDB produces it on its
   // own threads while onnxruntime runs on this one (without this, fetching and scoring alternated).
-  let next: Promise<DuckDBDataChunk | null> | null = result.fetchChunk();
+  // (Marked handled at once: should a fetch fail while a batch is scored, the error surfaces at
+  // its `await` below, not as an unhandled rejection.)
+  const prefetch = (): Promise<DuckDBDataChunk | null> => {
+    const p = result.fetchChunk();
+    p.catch(() => undefined);
+    return p;
+  };
+  let next: Promise<DuckDBDataChunk | null> | null = prefetch();
   for (;;) {
     if (failure || opts.signal?.aborted) break;
     const chunk = await next!;
     next = null;
     if (!chunk || chunk.rowCount === 0) break;
-    next = result.fetchChunk();
+    next = prefetch();
     const n = chunk.rowCount;
     const ids = doubles(chunk, 0);
     const cols = features.map((f, i) => (f.sqlType === 'DOUBLE' ? doubles(chunk, i + 1) : dicts[i] ? decode(chunk, i + 1, dicts[i]!) : (chunk.getColumnValues(i + 1) as string[])));
