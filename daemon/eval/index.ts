@@ -1,6 +1,6 @@
 /**
- * Evaluation: one model on labelled data (`sightline eval`, `POST /v1/eval`) — the replay engine
- * with no baseline (daemon/replay/run.ts) — and `sightline validate` (validate.ts).
+ * Evaluation: `sightline validate` (validate.ts). Evaluating one model on labelled data
+ * (`sightline eval`, `POST /v1/eval`) is the replay engine with no baseline: executeRun in
+ * daemon/replay/run.ts with `{ kind: 'eval' }`.
  */
-export { runEval } from '../replay/run';
 export { validateModel, type ValidateOptions } from './validate';

@@ -4,6 +4,7 @@ import { requireBaseline } from '../baselines/baseline-store';
 import { describeWindow, LABEL_COLUMN, LABEL_TEXT_COLUMN, previousWindow, SCORE_COLUMN, weekEarlier, windowRelation, type WindowSpec } from '../baselines/prediction-window';
 import { ident, literal } from '../store/sql';
 import type { TraceStore } from '../store/trace-store';
+import { checkedReport } from './checked-report';
 import type { FindingRecord } from './findings-store';
 import { featureHistogram } from './histogram';
 
@@ -136,7 +137,7 @@ export async function driftOnTrace(store: TraceStore, req: DriftRunRequest): Pro
   for (const f of raw.features) f.name = byColumn.get(f.name)?.display ?? f.name;
   raw.drifted = raw.drifted.map((n) => byColumn.get(n)?.display ?? n);
   const reportedSkips = wanted ? skipped.filter((s) => wanted.has(s.name)) : skipped;
-  const report = checkedReport({ ...raw, ...(reportedSkips.length ? { skipped: reportedSkips } : {}) });
+  const report = checkedReport(DriftReportSchema, { ...raw, ...(reportedSkips.length ? { skipped: reportedSkips } : {}) }, 'drift');
   const windowDesc = describeWindow(req.window);
   const modelName = req.window.model ? req.window.model.split('@')[0]! : cards.length === 1 ? cards[0]!.name : null;
   const byDisplay = new Map(compared.map((f) => [f.display, f]));
@@ -158,14 +159,6 @@ function ownThresholds(all: DriftRunRequest['thresholds'], name: string): Partia
   return all && Object.hasOwn(all, name) ? all[name] : undefined;
 }
 
-/** The report as the protocol describes it (the file path parses its result the same way). */
-function checkedReport(report: DriftReport): DriftReport {
-  const parsed = DriftReportSchema.safeParse(report);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new SightlineError('internal', `the drift report does not match its schema at ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
-}
-
 /** The name of the model's score output (`outputs.probability`, else `outputs.value`) in its card. */
 function predictionOutputName(cards: ModelCard[]): string | undefined {
   for (const c of cards) {
@@ -180,8 +173,8 @@ function predictionOutputName(cards: ModelCard[]): string | undefined {
  * (a number-like string also fills `labels.value`). Then the label is compared as categorical.
  */
 export async function hasTextLabels(store: TraceStore): Promise<boolean> {
-  const rows = await store.query<{ n: unknown }>('SELECT count(*) AS n FROM labels WHERE value IS NULL AND value_text IS NOT NULL');
-  return Number(rows[0]?.n ?? 0) > 0;
+  const rows = await store.query('SELECT 1 FROM labels WHERE value IS NULL AND value_text IS NOT NULL LIMIT 1');
+  return rows.length > 0;
 }
 
 /** Model cards of the models with logged predictions (optionally one name or name@version). */

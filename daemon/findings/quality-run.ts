@@ -4,6 +4,7 @@ import { requireBaseline } from '../baselines/baseline-store';
 import { describeWindow, previousWindow, weekEarlier, windowRelation, type WindowSpec } from '../baselines/prediction-window';
 import type { TraceStore } from '../store/trace-store';
 import { modelCards } from './drift-run';
+import { checkedReport } from './checked-report';
 import type { FindingRecord } from './findings-store';
 
 export interface QualityRunRequest {
@@ -53,7 +54,7 @@ export async function qualityOnTrace(store: TraceStore, req: QualityRunRequest):
   }
   const current = windowRelation(store, windowFeatures, req.window);
   const options: Partial<QualityOptions> = { typeCheck: 'kind', ...(expectedRows ? { expectedRows } : {}) };
-  const report = checkedReport(await checkQuality(store.conn, schema, current, options));
+  const report = checkedReport(QualityReportSchema, await checkQuality(store.conn, schema, current, options), 'quality');
   const windowDesc = describeWindow(req.window);
   const modelName = req.window.model ? req.window.model.split('@')[0]! : cards.length === 1 ? cards[0]!.name : null;
   const findings: FindingRecord[] = report.violations
@@ -65,12 +66,4 @@ export async function qualityOnTrace(store: TraceStore, req: QualityRunRequest):
       details: { severity: v.severity, observed: v.observed, expected: v.expected },
     }));
   return { report, findings, baseline: req.baseline, window: windowDesc, modelName };
-}
-
-/** The report as the protocol describes it. */
-function checkedReport(report: QualityReport): QualityReport {
-  const parsed = QualityReportSchema.safeParse(report);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new SightlineError('internal', `the quality report does not match its schema at ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
 }

@@ -55,10 +55,6 @@ export class ActiveRuns {
     c.abort(reason);
     return { run_id: runId, cancelled: true };
   }
-
-  get size(): number {
-    return this.runs.size;
-  }
 }
 
 export function registerReplayRoutes(engine: Engine, http: HttpServer): ActiveRuns {

@@ -65,14 +65,6 @@ export type RunSpec = { kind: 'replay'; req: ReplayRequest } | { kind: 'eval'; r
 
 const TRAFFIC_CATALOG = 'sl_traffic';
 
-export function runReplay(engine: Engine, req: ReplayRequest, hooks: RunHooks = {}): Promise<ReplayReport> {
-  return executeRun(engine, { kind: 'replay', req }, hooks);
-}
-
-export function runEval(engine: Engine, req: EvalRequest, hooks: RunHooks = {}): Promise<ReplayReport> {
-  return executeRun(engine, { kind: 'eval', req }, hooks);
-}
-
 export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks = {}): Promise<ReplayReport> {
   engine.store.assertWritable();
   const kind = spec.kind;

