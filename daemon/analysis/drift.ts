@@ -40,27 +40,42 @@ export interface DriftRequest {
   options?: Partial<VerdictOptions>;
 }
 
-export async function computeDrift(conn: DuckDBConnection, request: DriftRequest): Promise<DriftReport> {
+/**
+ * `lanes`: further connections to the same database (seeing the same relations; so no TEMP
+ * objects of `conn` in them). Features are then computed on `conn` and the lanes at once, each
+ * connection taking the next feature when its last one is done. Why: DuckDB uses every core
+ * inside a query's sort, but a numeric feature's running counts run in one thread
+ * (cdf-distance.ts), and a second feature's query fills the core that leaves idle.
+ */
+export async function computeDrift(
+  conn: DuckDBConnection,
+  request: DriftRequest,
+  lanes: readonly DuckDBConnection[] = [],
+): Promise<DriftReport> {
   const options: VerdictOptions = { ...DEFAULT_VERDICT_OPTIONS, ...request.options };
-  const ranked: Array<{ entry: FeatureDrift; severity: number }> = [];
   // How each numeric feature's CDF is built, from one cheap scan of each relation for all of them.
   const numeric = request.features.filter((f) => f.kind === 'numeric').map((f) => f.name);
   const strategies = await cdfStrategies(conn, request.reference, numeric);
-  // Sequential on purpose: DuckDB already uses every core inside each query.
-  for (const feature of request.features) {
+  const { reference, current } = request;
+  const entryOf = async (lane: DuckDBConnection, feature: DriftFeature): Promise<FeatureDrift> => {
     const thresholds = withDefaults(feature.thresholds);
-    const { reference, current } = request;
-    const entry =
-      feature.kind === 'numeric'
-        ? numericEntry(feature.name, await numericDrift(conn, reference, current, feature.name, strategies.get(feature.name)), thresholds, options)
-        : categoricalEntry(
-            feature.name,
-            await categoricalDrift(conn, reference, current, feature.name),
-            thresholds,
-            options,
-          );
-    ranked.push({ entry, severity: entry.score === null ? Infinity : severity(entry.score, entry.threshold) });
-  }
+    return feature.kind === 'numeric'
+      ? numericEntry(feature.name, await numericDrift(lane, reference, current, feature.name, strategies.get(feature.name)), thresholds, options)
+      : categoricalEntry(feature.name, await categoricalDrift(lane, reference, current, feature.name), thresholds, options);
+  };
+  const entries: FeatureDrift[] = new Array(request.features.length);
+  let next = 0;
+  const work = async (lane: DuckDBConnection): Promise<void> => {
+    while (next < request.features.length) {
+      const i = next++;
+      entries[i] = await entryOf(lane, request.features[i]!);
+    }
+  };
+  // Settled, not all: when one lane fails, the others finish their query before the caller
+  // closes their connections.
+  const failed = (await Promise.allSettled([conn, ...lanes].map(work))).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const ranked = entries.map((entry) => ({ entry, severity: entry.score === null ? Infinity : severity(entry.score, entry.threshold) }));
   ranked.sort(
     (a, b) =>
       Number(b.entry.drift) - Number(a.entry.drift) ||

@@ -67,6 +67,8 @@ export function registerDrift(program: Command): void {
 export async function driftOnFiles(reference: string, current: string, categorical: string[], only: string[] | undefined, thresholds?: Record<string, Record<string, number>>): Promise<DriftReport> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
+  // A second connection: two features' queries at once (computeDrift's lanes).
+  const lane = await db.connect();
   try {
     const ref = fileRelation(reference);
     const cur = fileRelation(current);
@@ -79,9 +81,10 @@ export async function driftOnFiles(reference: string, current: string, categoric
       features = features.filter((f) => only.includes(f.name));
     }
     if (features.length === 0) throw new SightlineError('invalid_request', 'the two files share no numeric or categorical column');
-    const report = await computeDrift(conn, { reference: ref, current: cur, features: features.map((f) => ({ name: f.name, kind: f.kind, ...(thresholds?.[f.name] ? { thresholds: thresholds[f.name] } : {}) })) });
+    const report = await computeDrift(conn, { reference: ref, current: cur, features: features.map((f) => ({ name: f.name, kind: f.kind, ...(thresholds?.[f.name] ? { thresholds: thresholds[f.name] } : {}) })) }, [lane]);
     return DriftReportSchema.parse(report);
   } finally {
+    lane.closeSync();
     conn.closeSync();
     db.closeSync();
   }

@@ -124,14 +124,18 @@ export async function driftOnTrace(store: TraceStore, req: DriftRunRequest): Pro
     compared = compared.filter((f) => wanted.has(f.display));
   }
   if (compared.length === 0) throw new SightlineError('invalid_request', 'no feature is present in both the reference and the logged predictions');
-  const raw = await computeDrift(store.conn, {
-    reference,
-    current: currentRel,
-    features: compared.map((f) => {
-      const thresholds = ownThresholds(req.thresholds, f.display) ?? ownThresholds(req.thresholds, f.column);
-      return { name: f.column, kind: f.kind, ...(thresholds ? { thresholds } : {}) };
-    }),
-  });
+  const raw = await computeDrift(
+    store.conn,
+    {
+      reference,
+      current: currentRel,
+      features: compared.map((f) => {
+        const thresholds = ownThresholds(req.thresholds, f.display) ?? ownThresholds(req.thresholds, f.column);
+        return { name: f.column, kind: f.kind, ...(thresholds ? { thresholds } : {}) };
+      }),
+    },
+    await store.readLanes(),
+  );
   // Pseudo-columns get their domain names in the report: the prediction output and the label.
   const byColumn = new Map(compared.map((f) => [f.column, f]));
   for (const f of raw.features) f.name = byColumn.get(f.name)?.display ?? f.name;

@@ -72,6 +72,22 @@ export class TraceStore {
     return this.readConn;
   }
 
+  /** The further reader connection of `readLanes`, made on first use. */
+  private lane: Promise<DuckDBConnection> | null = null;
+  private laneConn: DuckDBConnection | null = null;
+
+  /**
+   * Further reader connections, for work that runs independent queries at once (drift's
+   * features: `computeDrift`'s lanes). None inside `exclusive`: a lane would not see the
+   * writer's open transaction.
+   */
+  async readLanes(): Promise<DuckDBConnection[]> {
+    if (TraceStore.writing.getStore() === this) return [];
+    this.lane ??= this.instance.connect().then((c) => (this.laneConn = c));
+    this.reads++;
+    return [await this.lane];
+  }
+
   static async open(path: string, options: OpenOptions = {}): Promise<TraceStore> {
     const readOnly = options.readOnly ?? false;
     if (readOnly && path !== ':memory:' && !existsSync(path)) {
@@ -403,7 +419,7 @@ export class TraceStore {
   }
 
   close(): void {
-    for (const c of new Set([this.writeConn, this.readConn])) {
+    for (const c of new Set([this.writeConn, this.readConn, ...(this.laneConn ? [this.laneConn] : [])])) {
       try {
         c.closeSync();
       } catch {

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { computeDrift } from '../../../daemon/analysis/drift.js';
 import { DriftReportSchema, type FeatureDrift } from '../../../daemon/analysis/drift-schema.js';
 import { tableRelation } from '../../../daemon/analysis/sql.js';
-import { numericDrift } from '../../../daemon/analysis/numeric-drift.js';
+import { numericDrift, numericDriftSql } from '../../../daemon/analysis/numeric-drift.js';
+import { cdfDistanceAggregatesSql } from '../../../daemon/analysis/cdf-distance.js';
+import { readRow, toNumber } from '../../../daemon/analysis/rows.js';
 import { createColumnTable, type Cell, type ColumnType } from './tables.js';
 
 interface ReferenceCase {
@@ -63,6 +65,18 @@ function compareMetrics(actual: unknown, expected: unknown, where: string): void
     }
   } else {
     throw new Error(`unexpected fixture value at ${where}`);
+  }
+}
+
+/** Deep equality, numbers to 1e-12 relative. */
+function expectSameReport(actual: unknown, expected: unknown, where: string): void {
+  if (typeof expected === 'number' && typeof actual === 'number' && Number.isFinite(expected)) {
+    expect(Math.abs(actual - expected), `${where}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
+  } else if (expected && typeof expected === 'object') {
+    expect(Object.keys(actual as object).sort(), where).toEqual(Object.keys(expected).sort());
+    for (const [key, value] of Object.entries(expected)) expectSameReport((actual as Record<string, unknown>)[key], value, `${where}.${key}`);
+  } else {
+    expect(actual, where).toEqual(expected);
   }
 }
 
@@ -142,6 +156,64 @@ describe('computeDrift matches the scipy/numpy reference', () => {
       const other = (distinct.metrics as unknown as Record<string, number>)[key]!;
       if (!Number.isFinite(value)) expect(other, key).toBe(value);
       else expect(Math.abs(other - value), `${key}: ${other} vs ${value}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(value)));
+    }
+  });
+
+  // The running counts come from DuckDB's streaming window over an ORDER BY (cdf-distance.ts);
+  // the windowed form states the order in every window. Same numbers for both strategies,
+  // and the streaming run saw every row in order.
+  test.each(fixture.cases.map((c, i) => [c.name, c, i] as const).filter(([, c]) => c.kind === 'numeric'))('streaming and windowed running counts agree: %s', async (_name, c, i) => {
+    await createColumnTable(conn, `oref_${i}`, c.column, c.sql_type, c.reference);
+    await createColumnTable(conn, `ocur_${i}`, c.column, c.sql_type, c.current);
+    for (const strategy of ['rows', 'distinct'] as const) {
+      const sql = (order: 'streaming' | 'windowed') => numericDriftSql(tableRelation(`oref_${i}`), tableRelation(`ocur_${i}`), c.column, strategy, order);
+      const streaming = await readRow(conn, sql('streaming'));
+      const windowed = await readRow(conn, sql('windowed'));
+      expect(toNumber(streaming.unordered), strategy).toBe(0);
+      for (const key of ['n_ref', 'n_cur', 'ks_statistic', 'wasserstein', 'edges', 'ref_bin_counts', 'cur_bin_counts']) {
+        const [a, b] = [streaming[key], windowed[key]];
+        if (key === 'wasserstein' && typeof a === 'number' && typeof b === 'number') expect(Math.abs(a - b), `${strategy} ${key}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b)));
+        else expect(String(a), `${strategy} ${key}`).toBe(String(b));
+      }
+    }
+  });
+
+  test('a CDF stream whose rows arrive out of order is counted as such (the streaming check)', async () => {
+    // Three rows 1, 3, 2 (3 before 2): one row follows a larger value.
+    const row = await readRow(
+      conn,
+      `WITH sizes AS (SELECT 2.0 AS n_real, 1.0 AS m_real),
+        cdf AS (SELECT * FROM (VALUES (1.0, 1, 1, 1, 1, NULL), (3.0, 0, 1, 1, 2, 1.0), (2.0, 1, 1, 2, 3, 3.0))
+          AS s(v, ref_count, all_count, ref_upto, all_upto, prev_v))
+      SELECT ${cdfDistanceAggregatesSql()} FROM cdf, sizes`,
+    );
+    expect(toNumber(row.unordered)).toBe(1);
+  });
+
+  // Features spread over two connections (computeDrift's lanes) give the same report as one.
+  test('computing features on two connections at once gives the same report', async () => {
+    await conn.run(`CREATE TABLE lanes_ref AS SELECT (hash(i) % 1000)::DOUBLE / 7 AS a, (hash(i + 1) % 50)::INTEGER AS b, exp((hash(i + 2) % 100) / 50.0) AS c, ['x', 'y', 'z'][(hash(i + 3) % 3)::INTEGER + 1] AS d FROM range(20000) t(i)`);
+    await conn.run(`CREATE TABLE lanes_cur AS SELECT (hash(i) % 1100)::DOUBLE / 7 AS a, (hash(i + 1) % 55)::INTEGER AS b, exp((hash(i + 2) % 100) / 45.0) AS c, ['x', 'y', 'z'][(hash(i + 3) % 3)::INTEGER + 1] AS d FROM range(30000) t(i)`);
+    const request = {
+      reference: tableRelation('lanes_ref'),
+      current: tableRelation('lanes_cur'),
+      features: [
+        { name: 'a', kind: 'numeric' as const },
+        { name: 'b', kind: 'numeric' as const },
+        { name: 'c', kind: 'numeric' as const },
+        { name: 'd', kind: 'categorical' as const },
+      ],
+    };
+    const lane = await instance.connect();
+    try {
+      const alone = await computeDrift(conn, request);
+      const together = await computeDrift(conn, request, [lane]);
+      // Equal up to the last bits of a parallel aggregate (std(R) sums in thread order).
+      expectSameReport(together, alone, 'report');
+      expect(together.drifted).toEqual(alone.drifted);
+      expect(alone.drifted.length).toBeGreaterThan(0);
+    } finally {
+      lane.closeSync();
     }
   });
 });
