@@ -49,7 +49,8 @@ export function defaultRunThreads(cores = os.availableParallelism()): number {
 
 export function openRunRegistry(opts: RunModelOptions): ModelRegistry {
   return new ModelRegistry(
-    { maxBatchRows: 1 << 20, maxWaitMs: 0, ...(opts.intraOpThreads ? { intraOpThreads: opts.intraOpThreads } : {}), ...(opts.interOpThreads ? { interOpThreads: opts.interOpThreads } : {}) },
+    // Sessions that live for one run: no memory arena to build up first (runtime/session.ts).
+    { maxBatchRows: 1 << 20, maxWaitMs: 0, reuseMemory: false, ...(opts.intraOpThreads ? { intraOpThreads: opts.intraOpThreads } : {}), ...(opts.interOpThreads ? { interOpThreads: opts.interOpThreads } : {}) },
     opts.provider,
   );
 }

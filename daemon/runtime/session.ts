@@ -7,6 +7,15 @@ export interface SessionOptions {
   /** Threads inside one operator (0 = onnxruntime's default: one per core). */
   intraOpThreads?: number;
   interOpThreads?: number;
+  /**
+   * onnxruntime's memory arena and memory patterns (default on). They pay off over a long-lived
+   * session's many calls, but the first calls of a new session are the ones that build them:
+   * measured on the sample's models at 4 096 rows a batch, the first two calls of each model
+   * took 7–16 ms where later ones take ~2 ms, and a replay, whose sessions live for one run,
+   * paid that every run (a third of its scoring time on 60 000 rows). Off, every call costs
+   * what a warm one does. Replay and evaluation runs turn them off (replay/models.ts).
+   */
+  reuseMemory?: boolean;
 }
 
 export interface OpenedSession {
@@ -28,6 +37,7 @@ export async function openSession(model: Uint8Array, opts: SessionOptions): Prom
     graphOptimizationLevel: 'all',
     ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
     ...(opts.interOpThreads ? { interOpNumThreads: opts.interOpThreads } : {}),
+    ...(opts.reuseMemory === false ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
   };
   if (opts.provider !== 'cpu') {
     try {
