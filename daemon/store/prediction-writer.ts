@@ -20,7 +20,7 @@ export interface WriterOptions {
   flushIntervalMs: number;
   /** Commit as soon as this many rows are pending. */
   maxPendingRows: number;
-  /** How often to free what finished queries left in DuckDB's memory (see `PredictionWriter.upkeep`); default off (0), or `SIGHTLINE_UPKEEP_MS`. */
+  /** How often to free what finished queries left in DuckDB's memory (see `PredictionWriter.upkeep`); default a minute, or `SIGHTLINE_UPKEEP_MS` (0: off). */
   upkeepIntervalMs?: number;
 }
 
@@ -81,7 +81,7 @@ export class PredictionWriter {
   }
 
   /**
-   * Every `upkeepIntervalMs` (off by default, see UPKEEP_INTERVAL_MS), when analyses or queries read the trace since the last
+   * Every `upkeepIntervalMs` (a minute by default, see UPKEEP_INTERVAL_MS), when analyses or queries read the trace since the last
    * pass: a checkpoint (so the writer's recent appends are in the file, not in memory), then
    * `TraceStore.releaseQueryMemory`, which drops what finished queries left in DuckDB's buffer
    * pool (the soak's slow native growth, ~1 MB a minute with a drift run every 30 s). Serialised
@@ -93,8 +93,7 @@ export class PredictionWriter {
     this.upkeeping = this.store
       .exclusive(async () => {
         if (!this.store.readOnly) await this.store.conn.run('CHECKPOINT').catch(() => undefined);
-        await this.store.releaseQueryMemory();
-        this.upkeeps++;
+        if (await this.store.releaseQueryMemory()) this.upkeeps++;
       })
       .catch(() => undefined)
       .finally(() => {
@@ -328,13 +327,11 @@ function appendVarcharOrNull(a: DuckDBAppender, v: string | null): void {
 
 const CHECKPOINT_COMMITS = 100;
 /**
- * See `PredictionWriter.upkeep`. Off unless `SIGHTLINE_UPKEEP_MS` is set (e.g. 60000): it held the
- * soak's native memory flat (15 min: growth 4.7 %, RSS less DuckDB's own +1 MB), but once, under
- * drift requests back to back with writes, DuckDB accepted the 0-byte limit and the restore did
- * not take: every query failed with "Out of Memory (0 bytes/0 bytes used)" until the next pass a
- * minute later. The pass now checks the limit DuckDB applies and restates it until it holds; until
- * that is shown to be enough, it is not on by default.
+ * See `PredictionWriter.upkeep`: every minute by default; `SIGHTLINE_UPKEEP_MS` sets another
+ * interval (0 turns it off). With it the soak's native memory stays flat (without it, drift runs
+ * grew DuckDB's leftovers by ~1 MB a minute). The pass holds a pin so that DuckDB can never accept
+ * the 0-byte limit it asks for (TraceStore.releaseQueryMemory).
  */
-const UPKEEP_INTERVAL_MS = Number(process.env.SIGHTLINE_UPKEEP_MS ?? 0) || 0;
+const UPKEEP_INTERVAL_MS = Math.max(0, Number(process.env.SIGHTLINE_UPKEEP_MS ?? 60_000) || 0);
 /** Table blocks DuckDB keeps cached after a checkpoint (see TraceStore.trimMemory). */
 const CACHE_KEPT_BYTES = 8 * 1048576;

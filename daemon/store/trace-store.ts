@@ -367,33 +367,57 @@ export class TraceStore {
    * Asking DuckDB for a memory limit of 0 makes it walk every queue: dead entries are dropped and
    * every block nobody uses is unloaded (cached table blocks are re-read from the file when next
    * needed; query memory not pinned at that moment goes to `<trace>.tmp`), then it finds it
-   * cannot get to 0 and refuses the new limit. Caution: should DuckDB's count reach 0, it accepts
-   * the 0 — seen once in a stress run (drift requests back to back with writes), where the limit
-   * stayed at 0 and every query failed for a minute. So the limit the buffer pool applies is
-   * checked after the restore and restated until it holds, and the writer runs this only when
-   * asked (see UPKEEP_INTERVAL_MS in prediction-writer.ts). Call it right after a checkpoint, when the
-   * writer's appends are in the file rather than in memory.
+   * cannot get to 0 and refuses the new limit.
+   *
+   * It must never *accept* the 0: a 0-byte limit makes every query fail with "Out of Memory (0
+   * bytes/0 bytes used)" until it is restated (seen once in a stress run with an earlier version
+   * of this pass: an outage of a minute). So a pin is held through the pass: a small sorted result
+   * on a connection of its own, read only in part, whose block stays pinned (tag ORDER_BY in
+   * `duckdb_memory()`) and cannot be evicted. DuckDB then cannot get below that block and always
+   * refuses. A pass whose pin does not show up in DuckDB's accounting is skipped (returns false).
+   * The limit is restated afterwards from the value cached at open (a refused SET still changes
+   * what `current_setting` reports), and checked where DuckDB applies it, its buffer pool.
+   * Called by the writer's upkeep right after a checkpoint, when the writer's appends are in the
+   * file rather than in memory.
    */
-  async releaseQueryMemory(): Promise<void> {
+  async releaseQueryMemory(): Promise<boolean> {
     const limit = await this.configuredMemoryLimit();
     const poolLimit = async (): Promise<string> => String((await this.conn.runAndReadAll(`SELECT memory_limit AS l FROM pragma_database_size() LIMIT 1`)).getRowObjectsJS()[0]?.l);
     const before = await poolLimit();
+    const pin = await this.instance.connect();
     try {
-      await this.conn.run(`SET memory_limit = '0B'`);
-    } catch {
-      /* expected: DuckDB could not get down to 0 bytes, after evicting all it could */
-    }
-    // Restated, and checked where DuckDB applies it (its buffer pool), a few times if need be.
-    for (let attempt = 0; ; attempt++) {
+      const held = await pin.stream(`SELECT x FROM (VALUES (2), (1)) AS pinned(x) ORDER BY x`);
       try {
-        await this.conn.run(`SET memory_limit = ${literal(limit)}`);
-        if ((await poolLimit()) === before) return;
-      } catch (err) {
-        if (attempt >= 20) throw err;
+        await held.fetchChunk();
+        const pinned = (await this.conn.runAndReadAll(`SELECT coalesce(sum(memory_usage_bytes), 0)::DOUBLE AS b FROM duckdb_memory() WHERE tag = 'ORDER_BY'`)).getRowObjectsJS()[0]?.b;
+        if (!(Number(pinned) > 0)) return false;
+        try {
+          await this.conn.run(`SET memory_limit = '0B'`);
+        } catch {
+          /* expected: DuckDB could not get down to 0 bytes (the pin), after evicting all it could */
+        }
+      } finally {
+        // Read to the end: the query finishes and unpins its block (a closed connection with the
+        // result still open kept the block until the result object was garbage-collected).
+        while (((await held.fetchChunk())?.rowCount ?? 0) > 0) {
+          /* two rows */
+        }
       }
-      if (attempt >= 20) throw new Error(`DuckDB's memory limit is not back to ${before} after the eviction pass`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    } finally {
+      pin.closeSync();
+      // Restated, and checked where DuckDB applies it, a few times if need be.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.conn.run(`SET memory_limit = ${literal(limit)}`);
+          if ((await poolLimit()) === before) break;
+        } catch (err) {
+          if (attempt >= 20) throw err;
+        }
+        if (attempt >= 20) throw new Error(`DuckDB's memory limit is not back to ${before} after the eviction pass`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     }
+    return true;
   }
 
   private async configuredMemoryLimit(): Promise<string> {

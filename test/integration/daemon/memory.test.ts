@@ -98,6 +98,85 @@ describe('daemon memory', () => {
     }
   });
 
+  it('the pass never leaves DuckDB at a 0-byte limit: 150 passes beside reads and writes, no query fails', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-memory-'));
+    dirs.push(dir);
+    const store = await TraceStore.open(path.join(dir, 'trace.duckdb'), { memoryLimit: '256MB' });
+    const reader = await store.instance.connect();
+    const writer = await store.instance.connect();
+    let stop = false;
+    let reads = 0;
+    let writes = 0;
+    const errors: string[] = [];
+    try {
+      await store.conn.run(`CREATE TABLE p AS SELECT range AS id, md5(range::VARCHAR) AS k FROM range(200000)`);
+      await store.checkpoint();
+      const limitBefore = (await store.conn.runAndReadAll(`SELECT current_setting('memory_limit') AS l`)).getRowObjectsJS()[0]!.l;
+      // Sorts and groupings (query memory that finishes and is queued) and appends, back to back,
+      // while the passes run: a 0-byte limit accepted even for a moment fails one of them.
+      const readLoop = (async () => {
+        while (!stop) {
+          try {
+            await reader.runAndReadAll(`SELECT k, count(*) FROM p WHERE id % 7 = 0 GROUP BY k ORDER BY 2, 1 LIMIT 3`);
+            reads++;
+          } catch (err) {
+            errors.push(`read: ${String(err).slice(0, 120)}`);
+          }
+        }
+      })();
+      const writeLoop = (async () => {
+        while (!stop) {
+          try {
+            await writer.run(`INSERT INTO p SELECT range, 'x' FROM range(100)`);
+            writes++;
+          } catch (err) {
+            errors.push(`write: ${String(err).slice(0, 120)}`);
+          }
+        }
+      })();
+      let ran = 0;
+      for (let i = 0; i < 150; i++) {
+        await store.conn.run('CHECKPOINT').catch(() => undefined);
+        if (await store.releaseQueryMemory()) ran++;
+      }
+      stop = true;
+      await Promise.all([readLoop, writeLoop]);
+      expect(errors).toEqual([]);
+      expect(ran).toBe(150);
+      expect(reads).toBeGreaterThan(50);
+      expect(writes).toBeGreaterThan(50);
+      expect((await store.conn.runAndReadAll(`SELECT current_setting('memory_limit') AS l`)).getRowObjectsJS()[0]!.l).toBe(limitBefore);
+      // The pin itself is gone after each pass: no sort memory left pinned.
+      const orderBy = (await store.conn.runAndReadAll(`SELECT coalesce(sum(memory_usage_bytes), 0)::DOUBLE AS b FROM duckdb_memory() WHERE tag = 'ORDER_BY'`)).getRowObjectsJS()[0]!.b;
+      expect(Number(orderBy)).toBe(0);
+      expect(Number((await store.conn.runAndReadAll(`SELECT count(*) AS n FROM p`)).getRowObjectsJS()[0]!.n)).toBe(200000 + 100 * writes);
+    } finally {
+      stop = true;
+      reader.closeSync();
+      writer.closeSync();
+      store.close();
+    }
+  });
+
+  // DuckDB accepts a 0-byte limit when it can get its usage to 0 (a fresh in-memory DuckDB with
+  // nothing in it does, by hand with @duckdb/node-api 1.5), and then cannot even run the SET that
+  // restores the limit ("failed to allocate data of size 2.0 KiB (0 bytes/0 bytes used)"): every
+  // query fails until the process restarts. The pass holds a pinned block so it never gets
+  // there, and skips itself (false) when the pin does not show in DuckDB's accounting; `true`
+  // here says the pin was there.
+  it('every pass holds its pin, on an in-memory trace too: queries and the limit survive', async () => {
+    const store = await TraceStore.open(':memory:', { memoryLimit: '256MB' });
+    try {
+      const limitBefore = (await store.conn.runAndReadAll(`SELECT current_setting('memory_limit') AS l`)).getRowObjectsJS()[0]!.l;
+      for (let i = 0; i < 5; i++) expect(await store.releaseQueryMemory()).toBe(true);
+      const sorted = await store.conn.runAndReadAll(`SELECT count(*) AS n FROM (SELECT range AS x FROM range(100000) ORDER BY x DESC)`);
+      expect(Number(sorted.getRowObjectsJS()[0]!.n)).toBe(100000);
+      expect((await store.conn.runAndReadAll(`SELECT current_setting('memory_limit') AS l`)).getRowObjectsJS()[0]!.l).toBe(limitBefore);
+    } finally {
+      store.close();
+    }
+  });
+
   it('health reports where the daemon\'s memory is, with DuckDB\'s limit as configured', async () => {
     const d = await startDaemon(['--model', MODEL_V1, '--memory-limit', '200MB']);
     try {
