@@ -31,7 +31,7 @@ import {
 import { prepareInput, type PreparedInput } from './input';
 import { defaultRunThreads, openRunRegistry, outputPlan, resolveModelPath, taskOf } from './models';
 import { labelSanity, referencePositiveRate } from './sanity';
-import { dictionaries, dropDictionaries, measureLatency, scoreAll, type Dictionaries, type ScoredModel } from './score';
+import { dictionaries, dropDictionaries, measureLatency, scoreAll, warmUp, type Dictionaries, type ScoredModel } from './score';
 import { createIds, dropReplayPredictions, finishRun, insertRun, logReplayPredictions } from './store';
 import { findWorkspaceRoot, openWorkspace, workspacePath, type RunWorkspace } from './workspace';
 
@@ -155,6 +155,8 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
       { model: candidate, plan: outputPlan(candidate), prefix: 'c' as const },
     ];
 
+    // The sessions' first calls, made while the traffic is read (see warmUp; never rejects).
+    const warming = warmUp(models);
     await insertRun(engine.store, {
       id: runId,
       kind,
@@ -189,6 +191,7 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
     checkAbort();
 
     // Scoring, then latency.
+    await warming;
     const bulk = await scoreAll(conn, models, input.features, {
       batchSize: req.batch_size,
       total: input.scorable,

@@ -147,6 +147,32 @@ export async function scoreAll(
   return { rows: filled, seconds, batchSize, inFlight };
 }
 
+/**
+ * Two small calls of each model on placeholder rows (0 for numbers, '' for text), made while the
+ * traffic is read (run.ts starts this before reading and awaits it before the bulk pass; the
+ * session works on this thread while DuckDB reads on its own). A fresh onnxruntime session's
+ * first calls cost several warm ones: on the sample's models, the bulk pass over 60 000 rows ran
+ * at 1.1–1.4 M rows/s on fresh sessions and at 1.6–1.9 M after two 64-row calls, as fast as
+ * sessions that had already scored every row. A model that refuses the placeholders (a category
+ * it must know) is left cold; it never fails the run: real errors surface in the bulk pass.
+ * Straight to the session: the calls are not predictions and are not counted as any.
+ */
+export async function warmUp(models: ScoredModel[], rows = 64): Promise<void> {
+  for (let call = 0; call < 2; call++) {
+    for (const m of models) {
+      const { layout } = m.model;
+      const text = (i: number): boolean => (layout.mode === 'packed' ? layout.slots[0]?.type : layout.slots[i]?.type) === 'string';
+      const columns = new Map<string, BatchColumn>(layout.features.map((f, i) => [f.name, text(i) ? new Array<string>(rows).fill('') : new Float64Array(rows)]));
+      try {
+        const feeds = feedsFromColumns(m.model, columns, rows, new Map());
+        await m.model.hold(() => m.model.opened.session.run(feeds, m.plan.label ? [m.plan.score, m.plan.label] : [m.plan.score]));
+      } catch {
+        /* left cold (see above) */
+      }
+    }
+  }
+}
+
 const MAX_DICTIONARY = 100_000;
 
 /** Per input column: its dictionary (code → value) when it is text read through codes, else null. */

@@ -10,6 +10,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, test } from 'vitest';
 import { openSession } from '../../../daemon/runtime/session';
+import { openRunRegistry, outputPlan } from '../../../daemon/replay/models';
+import { warmUp } from '../../../daemon/replay/score';
 import { literal } from '../../../daemon/store/sql';
 import { computeFeatures, FEATURE_NAMES, type RawFlight } from '../../../samples/flights/serving/features';
 
@@ -55,6 +57,22 @@ describe('run sessions (no memory arena) score like serving sessions', () => {
     } finally {
       await serving.session.release();
       await run.session.release();
+    }
+  });
+
+  // warmUp (score.ts): the sessions' first calls on placeholder rows while the traffic is read.
+  test('warming up calls each model on placeholders, counts no predictions, and never fails the run', async () => {
+    const registry = openRunRegistry({ provider: 'cpu', intraOpThreads: 1 });
+    try {
+      const loaded = await Promise.all(['v1', 'v2'].map((v) => registry.load(path.join(SAMPLE, 'models', `flights-delay-${v}.onnx`))));
+      const models = loaded.map((model, i) => ({ model, plan: outputPlan(model), prefix: (i ? 'c' : 'b') as 'b' | 'c' }));
+      await expect(warmUp(models)).resolves.toBeUndefined();
+      for (const m of loaded) expect([m.batches, m.predictions]).toEqual([0, 0]);
+      // Placeholders a model cannot take (here: a session already released) leave it cold, quietly.
+      await registry.close();
+      await expect(warmUp(models)).resolves.toBeUndefined();
+    } finally {
+      await registry.close();
     }
   });
 });
