@@ -90,9 +90,7 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
   });
 
   it('"Sightline: Show Drift" opens the drift view of route_delay_rate', async () => {
-    await wb.runCommand('Sightline: Show Drift');
-    await wb.waitForQuickPick(/Show drift of which feature\?/);
-    await wb.pick('route_delay_rate');
+    await wb.runCommandAndPick('Sightline: Show Drift', /Show drift of which feature\?/, 'route_delay_rate');
     const frame = await webviewFrame(wb, /drift/i);
     await expect.poll(async () => (await frame.locator('body').textContent()) ?? '', { timeout: 60_000 }).toMatch(/Distribution: route_delay_rate/);
     const text = (await frame.locator('body').textContent()) ?? '';
@@ -131,9 +129,7 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
     await sleep(500);
     console.log('screenshot:', await wb.screenshot('10-predictions'));
     // Lineage of the planted feature: back to its code and the data it was computed from.
-    await wb.runCommand('Sightline: Trace Feature Lineage');
-    await wb.waitForQuickPick(/Trace the lineage of which feature\?/);
-    await wb.pick('route_delay_rate');
+    await wb.runCommandAndPick('Sightline: Trace Feature Lineage', /Trace the lineage of which feature\?/, 'route_delay_rate');
     const lineage = await webviewFrame(wb, /Lineage: route_delay/);
     await expect.poll(async () => lineage.locator('svg g.node').count(), { timeout: 60_000 }).toBeGreaterThan(1);
     await sleep(1000);
@@ -187,9 +183,7 @@ describe.skipIf(skip)('Sightline in VS Code (code-server)', () => {
   });
 
   it('"Sightline: Run Evaluation" evaluates v2 on the golden set and shows its metrics', async () => {
-    await wb.runCommand('Sightline: Run Evaluation');
-    await wb.waitForQuickPick(/Run evaluation: which model\?/);
-    await wb.pick('flights-delay-v2.onnx');
+    await wb.runCommandAndPick('Sightline: Run Evaluation', /Run evaluation: which model\?/, 'flights-delay-v2.onnx');
     // The rest comes from the workspace's sightline.json ("eval": golden set and label column,
     // the serving transform): the command asks nothing more and runs `sightline eval`.
     const frame = await webviewFrame(wb, /Compare: eval-/, 300_000);
