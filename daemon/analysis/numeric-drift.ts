@@ -167,8 +167,7 @@ export function numericDriftSql(
   const rows = strategy === 'rows';
   // The ≤ 18 ranks as the columns of one row: a row of the stream is tested against them with
   // IN, cheaper than a join in the stream's single-threaded tail (cdf-distance.ts).
-  const rankNames = Array.from({ length: DECILE_COUNT }, (_, i) => [`lo${i + 1}`, `hi${i + 1}`]).flat();
-  const rankColumns = rankNames.join(', ');
+  const rankColumns = Array.from({ length: DECILE_COUNT }, (_, i) => `lo${i + 1}, hi${i + 1}`).join(', ');
   const rankPivot = Array.from({ length: DECILE_COUNT }, (_, i) =>
     `max(lo_rank) FILTER (WHERE k = ${i + 1}) AS lo${i + 1}, max(hi_rank) FILTER (WHERE k = ${i + 1}) AS hi${i + 1}`,
   ).join(', ');
@@ -195,8 +194,7 @@ export function numericDriftSql(
     ) AS counted
   ),
   decile_index AS MATERIALIZED (${decileIndexSql()}),
-  needed_ranks AS MATERIALIZED (SELECT lo_rank AS rank FROM decile_index UNION SELECT hi_rank FROM decile_index),
-  rank_row AS MATERIALIZED (SELECT ${rankPivot} FROM decile_index),
+  ${rows ? `rank_row AS MATERIALIZED (SELECT ${rankPivot} FROM decile_index)` : `needed_ranks AS MATERIALIZED (SELECT lo_rank AS rank FROM decile_index UNION SELECT hi_rank FROM decile_index)`},
   cdf AS ${rows ? 'NOT MATERIALIZED' : 'MATERIALIZED'} (${rows ? pooledCdfSql(order) : distinctCdfSql(order)}),
   summary AS MATERIALIZED (${summary}),
   order_stats AS MATERIALIZED (${orderStats}),

@@ -82,6 +82,11 @@ export function outputPlan(model: LoadedModel): OutputPlan {
   return { score, label };
 }
 
+/** The outputs a call asks onnxruntime for: the score, and the label when the model has one. */
+export function fetchesOf(plan: OutputPlan): string[] {
+  return plan.label ? [plan.score, plan.label] : [plan.score];
+}
+
 export interface BatchResult {
   /** Primary output per row (NaN where not finite). */
   scores: Float64Array;
@@ -106,7 +111,7 @@ export async function runFeeds(model: LoadedModel, plan: OutputPlan, feeds: Reco
     const t0 = performance.now();
     let out: ort.InferenceSession.OnnxValueMapType;
     try {
-      out = await model.opened.session.run(feeds, plan.label ? [plan.score, plan.label] : [plan.score]);
+      out = await model.opened.session.run(feeds, fetchesOf(plan));
     } catch (err) {
       throw new SightlineError('inference_failed', `${model.ref} failed to run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
     }

@@ -17,7 +17,7 @@ import { DuckDBDataChunk, DOUBLE, VARCHAR, BIGINT, type DuckDBConnection, type D
 import type { LatencyStats } from '../../protocol';
 import type { LoadedModel } from '../runtime/registry';
 import { INPUT_TABLE, type InputColumn } from './input';
-import { feedsFromColumns, runBatch, runFeeds, type BatchColumn, type OutputPlan } from './models';
+import { feedsFromColumns, fetchesOf, runBatch, runFeeds, type BatchColumn, type OutputPlan } from './models';
 import type * as ort from 'onnxruntime-node';
 import { ident } from '../store/sql';
 
@@ -151,9 +151,10 @@ export async function scoreAll(
  * Two small calls of each model on placeholder rows (0 for numbers, '' for text), made while the
  * traffic is read (run.ts starts this before reading and awaits it before the bulk pass; the
  * session works on this thread while DuckDB reads on its own). A fresh onnxruntime session's
- * first calls cost several warm ones: on the sample's models, the bulk pass over 60 000 rows ran
- * at 1.1–1.4 M rows/s on fresh sessions and at 1.6–1.9 M after two 64-row calls, as fast as
- * sessions that had already scored every row. A model that refuses the placeholders (a category
+ * first calls cost several warm ones (13–17 ms against ~3 ms at 4 096 rows in the replay bench's
+ * profiles); on the sample's models, the bulk pass over 60 000 rows ran at 1.1–1.4 M rows/s on
+ * fresh sessions and at 1.6–1.9 M after two 64-row calls (consecutive runs of a small script on a
+ * machine whose speed varies a lot; the replay bench moved less). A model that refuses the placeholders (a category
  * it must know) is left cold; it never fails the run: real errors surface in the bulk pass.
  * Straight to the session: the calls are not predictions and are not counted as any.
  */
@@ -165,7 +166,7 @@ export async function warmUp(models: ScoredModel[], rows = 64): Promise<void> {
       const columns = new Map<string, BatchColumn>(layout.features.map((f, i) => [f.name, text(i) ? new Array<string>(rows).fill('') : new Float64Array(rows)]));
       try {
         const feeds = feedsFromColumns(m.model, columns, rows, new Map());
-        await m.model.hold(() => m.model.opened.session.run(feeds, m.plan.label ? [m.plan.score, m.plan.label] : [m.plan.score]));
+        await m.model.hold(() => m.model.opened.session.run(feeds, fetchesOf(m.plan)));
       } catch {
         /* left cold (see above) */
       }

@@ -170,7 +170,7 @@ export class ModelRegistry extends EventEmitter {
     try {
       const meta = readOnnxMetadata(bytes);
       const provider = opts.provider ?? this.defaultProvider;
-      const opened = await openSession(bytes, { provider, intraOpThreads: this.options.intraOpThreads, interOpThreads: this.options.interOpThreads, ...(this.options.reuseMemory === false ? { reuseMemory: false } : {}) });
+      const opened = await openSession(bytes, { provider, intraOpThreads: this.options.intraOpThreads, interOpThreads: this.options.interOpThreads, reuseMemory: this.options.reuseMemory });
       const card = loadModelCard(abs, meta, opened.inputs);
       let layout: ModelLayout;
       try {

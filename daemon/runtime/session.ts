@@ -9,11 +9,11 @@ export interface SessionOptions {
   interOpThreads?: number;
   /**
    * onnxruntime's memory arena and memory patterns (default on). They pay off over a long-lived
-   * session's many calls, but the first calls of a new session are the ones that build them:
-   * measured on the sample's models at 4 096 rows a batch, the first two calls of each model
-   * took 7–16 ms where later ones take ~2 ms, and a replay, whose sessions live for one run,
-   * paid that every run (a third of its scoring time on 60 000 rows). Off, every call costs
-   * what a warm one does. Replay and evaluation runs turn them off (replay/models.ts).
+   * session's many calls, but a new session's first calls are the ones that build them. Measured
+   * on the sample's two models, fresh sessions, 15 calls of 4 096 rows each: 74–104 ms in all
+   * with them, 52–61 ms without; later calls cost the same either way. Replay and evaluation
+   * sessions live for one run, so they turn them off (replay/models.ts; the rest of a first
+   * call's cost is taken by replay/score.ts `warmUp`).
    */
   reuseMemory?: boolean;
 }
