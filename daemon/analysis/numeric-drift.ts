@@ -173,8 +173,8 @@ export function numericDriftSql(
   ).join(', ');
   const summary = rows
     ? `SELECT ${cdfDistanceAggregatesSql()},
-        list(ref_upto) FILTER (WHERE ref_count > 0 AND ref_upto IN (${rankColumns})) AS order_ranks,
-        list(v) FILTER (WHERE ref_count > 0 AND ref_upto IN (${rankColumns})) AS order_values
+        list(ref_upto) FILTER (WHERE from_ref AND ref_upto IN (${rankColumns})) AS order_ranks,
+        list(v) FILTER (WHERE from_ref AND ref_upto IN (${rankColumns})) AS order_values
       FROM cdf, sizes, rank_row`
     : `SELECT ${cdfDistanceAggregatesSql()} FROM cdf, sizes`;
   const orderStats = rows

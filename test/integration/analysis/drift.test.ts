@@ -179,12 +179,12 @@ describe('computeDrift matches the scipy/numpy reference', () => {
   });
 
   test('a CDF stream whose rows arrive out of order is counted as such (the streaming check)', async () => {
-    // Three rows 1, 3, 2 (3 before 2): one row follows a larger value.
+    // Three rows 1, 3, 2 (3 before 2): one row is followed by a smaller value.
     const row = await readRow(
       conn,
       `WITH sizes AS (SELECT 2.0 AS n_real, 1.0 AS m_real),
-        cdf AS (SELECT * FROM (VALUES (1.0, 1, 1, 1, 1, NULL), (3.0, 0, 1, 1, 2, 1.0), (2.0, 1, 1, 2, 3, 3.0))
-          AS s(v, ref_count, all_count, ref_upto, all_upto, prev_v))
+        cdf AS (SELECT * FROM (VALUES (1.0, 1, 1, 3.0), (3.0, 1, 2, 2.0), (2.0, 2, 3, NULL))
+          AS s(v, ref_upto, all_upto, next_v))
       SELECT ${cdfDistanceAggregatesSql()} FROM cdf, sizes`,
     );
     expect(toNumber(row.unordered)).toBe(1);
