@@ -66,6 +66,34 @@ export function binIndexSql(value = 'v'): string {
 }
 
 /**
+ * SQL SELECT: the per-bin counts (bin, ref_count, cur_count) of relations `ref(v)` and `cur(v)`
+ * (finite DOUBLEs), with `edge_row` in scope; bins as `binIndexSql` numbers them, present bins
+ * only. DuckDB's histogram(v, bounds) counts each side in one scan, about a third less CPU than
+ * the CASE search over both sides pooled (0.10 s against 0.16 s at 4 M rows, 2 cores), with the
+ * same bins: a value goes to the first bound ≥ it, larger values to an overflow bucket.
+ * The bounds are the distinct edges, sorted: DuckDB's histogram loses the overflow bucket when
+ * a bound repeats (DuckDB 1.5), and −0.0 is made 0.0 first (x + 0.0) so the two zeros are one
+ * bound. A bound's bin is the first index of its value among the edges (equal edges leave the
+ * bins between them empty, as `binCounts` expects); the overflow bucket is bin DECILE_COUNT.
+ */
+export function histogramBinCountsSql(): string {
+  // The bounds are computed once (a materialised CTE): an expression in the histogram's
+  // argument would be evaluated for every row (4 M rows: 7 s instead of 0.1 s).
+  return `WITH bounds AS MATERIALIZED (
+      SELECT coalesce(list_sort(list_distinct(list_transform(edges, x -> x + 0.0))), [0.0]) AS bounds FROM edge_row
+    )
+    SELECT coalesce(list_position(edges, bound) - 1, ${DECILE_COUNT}) AS bin, sum(ref_count) AS ref_count, sum(cur_count) AS cur_count
+    FROM (
+      SELECT unnest(map_keys(h)) AS bound, unnest(map_values(h)) AS ref_count, 0 AS cur_count
+      FROM (SELECT histogram(v, bounds) AS h FROM ref, bounds) AS ref_histogram
+      UNION ALL
+      SELECT unnest(map_keys(h)), 0, unnest(map_values(h))
+      FROM (SELECT histogram(v, bounds) AS h FROM cur, bounds) AS cur_histogram
+    ) AS buckets, edge_row
+    GROUP BY bin`;
+}
+
+/**
  * Bin counts over the deduplicated edges from counts per bin index (0..9, as `binIndexSql`
  * assigns them; absent = 0). Bin k is (e_k, e_{k+1}] with e_0 = −∞ and e_10 = +∞; a bin
  * between two equal edges is empty by construction and dropped, so the result has

@@ -13,7 +13,7 @@
  * counted as missing and left out of every metric (∞ has no place on a CDF integral or a decile).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { binCounts, binIndexSql, DECILE_COUNT, decileEdgesSql, decileIndexSql, edgeRowSql } from './binning.js';
+import { binCounts, binIndexSql, DECILE_COUNT, decileEdgesSql, decileIndexSql, edgeRowSql, histogramBinCountsSql } from './binning.js';
 import { cdfDistanceAggregatesSql, distinctCdfSql, pooledCdfSql, type CdfOrder } from './cdf-distance.js';
 import { jensenShannonDistance, populationStabilityIndex, proportions } from './divergence.js';
 import { ksPValue } from './kolmogorov.js';
@@ -147,7 +147,7 @@ export function normalisedWasserstein(wasserstein: number, stdRef: number | null
  * of R, the pooled CDF stream (cdf-distance.ts; the one sort of the query) aggregated in a
  * single pass into the KS and Wasserstein distances and the order statistics around each
  * decile, the decile edges interpolated from those (binning.ts), and the per-bin counts of
- * both samples (a plain scan of each column).
+ * both samples (a histogram of each column).
  */
 export function numericDriftSql(
   reference: string,
@@ -162,7 +162,7 @@ export function numericDriftSql(
   // (an equality join against ≤ 18 ranks, at most one match per row, so no row is repeated).
   // Distinct stream (small): the value whose reference ranks (ref_upto − ref_count, ref_upto]
   // hold the rank, by a range join on the materialised stream.
-  // Bin counts: a plain scan of both columns (row stream), or the distinct values weighted by
+  // Bin counts: a histogram of each column (row stream), or the distinct values weighted by
   // their counts (distinct stream, a few rows).
   const rows = strategy === 'rows';
   // The ≤ 18 ranks as the columns of one row: a row of the stream is tested against them with
@@ -200,7 +200,7 @@ export function numericDriftSql(
   order_stats AS MATERIALIZED (${orderStats}),
   decile_edges AS (${decileEdgesSql()}),
   edge_row AS MATERIALIZED (${edgeRowSql()}),
-  bin_counts AS (${rows ? rowBinCountsSql() : distinctBinCountsSql()})
+  bin_counts AS (${rows ? histogramBinCountsSql() : distinctBinCountsSql()})
 SELECT
   sizes.rows_ref,
   sizes.rows_cur,
@@ -215,15 +215,6 @@ SELECT
   summary.wasserstein,
   summary.unordered
 FROM sizes, edge_row, summary`;
-}
-
-function rowBinCountsSql(): string {
-  return `SELECT bin, count(from_ref) AS ref_count, count(*) - count(from_ref) AS cur_count
-    FROM (
-      SELECT ${binIndexSql()} AS bin, from_ref
-      FROM (SELECT v, TRUE AS from_ref FROM ref UNION ALL SELECT v, NULL FROM cur) AS pooled, edge_row
-    ) AS binned
-    GROUP BY bin`;
 }
 
 function distinctBinCountsSql(): string {

@@ -10,7 +10,7 @@
  * samples pooled because KS and Wasserstein need the joint CDF; skew does not).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { binCounts, binIndexSql, decileEdgesSql, decileIndexSql, edgeRowSql } from '../binning.js';
+import { binCounts, decileEdgesSql, decileIndexSql, edgeRowSql, histogramBinCountsSql } from '../binning.js';
 import { categoricalDriftSql } from '../categorical-drift.js';
 import { chiSquareHomogeneity } from '../chi-square.js';
 import { jensenShannonDistance, linfDistance, proportions } from '../divergence.js';
@@ -163,14 +163,7 @@ export function numericSkewSql(training: string, serving: string, feature: strin
   ),
   decile_edges AS (${decileEdgesSql()}),
   edge_row AS (${edgeRowSql()}),
-  bin_counts AS (
-    SELECT bin, count(*) FILTER (WHERE from_ref) AS ref_count, count(*) FILTER (WHERE NOT from_ref) AS cur_count
-    FROM (
-      SELECT ${binIndexSql()} AS bin, from_ref
-      FROM (SELECT v, TRUE AS from_ref FROM ref UNION ALL SELECT v, FALSE AS from_ref FROM cur) AS pooled, edge_row
-    ) AS binned
-    GROUP BY bin
-  )
+  bin_counts AS (${histogramBinCountsSql()})
 SELECT
   (SELECT count(*) FROM ref_all) AS rows_ref,
   (SELECT count(*) FROM cur_all) AS rows_cur,

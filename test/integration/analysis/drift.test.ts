@@ -12,6 +12,7 @@ import { DriftReportSchema, type FeatureDrift } from '../../../daemon/analysis/d
 import { tableRelation } from '../../../daemon/analysis/sql.js';
 import { numericDrift, numericDriftSql } from '../../../daemon/analysis/numeric-drift.js';
 import { cdfDistanceAggregatesSql } from '../../../daemon/analysis/cdf-distance.js';
+import { binIndexSql, histogramBinCountsSql } from '../../../daemon/analysis/binning.js';
 import { readRow, toNumber } from '../../../daemon/analysis/rows.js';
 import { createColumnTable, type Cell, type ColumnType } from './tables.js';
 
@@ -188,6 +189,28 @@ describe('computeDrift matches the scipy/numpy reference', () => {
       SELECT ${cdfDistanceAggregatesSql()} FROM cdf, sizes`,
     );
     expect(toNumber(row.unordered)).toBe(1);
+  });
+
+  // Bins of the row stream come from DuckDB's histogram over the distinct edges; they must be the
+  // bins of the CASE search (binIndexSql): values on an edge, repeated edges, both zeros, overflow.
+  test.each([
+    ['distinct edges', [1, 2, 3, 4, 5, 6, 7, 8, 9]],
+    ['repeated edges', [1, 1, 1, 2, 2, 5, 5, 5, 9]],
+    ['one edge', [3, 3, 3, 3, 3, 3, 3, 3, 3]],
+    ['both zeros', [-1, '-0.0', 0, 0, 1, 1, 2, 3, 4]],
+  ] as const)('histogram bins equal the CASE search: %s', async (_name, edges) => {
+    const list = `[${edges.join(', ')}]::DOUBLE[]`;
+    const scalars = edges.map((e, i) => `${e}::DOUBLE AS e${i + 1}`).join(', ');
+    const values = (offset: number) => `SELECT (x / 4.0 + ${offset})::DOUBLE AS v FROM range(-8, 48) t(x) UNION ALL SELECT -0.0::DOUBLE UNION ALL SELECT 1e300`;
+    const withSql = `WITH edge_row AS (SELECT ${list} AS edges, ${scalars}), ref AS (${values(0)}), cur AS (${values(0.125)})`;
+    const viaHistogram = await conn.runAndReadAll(`${withSql} SELECT * FROM (${histogramBinCountsSql()}) ORDER BY bin`);
+    const viaCase = await conn.runAndReadAll(`${withSql}
+      SELECT bin, count(from_ref) AS ref_count, count(*) - count(from_ref) AS cur_count FROM (
+        SELECT ${binIndexSql()} AS bin, from_ref FROM (SELECT v, TRUE AS from_ref FROM ref UNION ALL SELECT v, NULL FROM cur) AS pooled, edge_row
+      ) AS binned GROUP BY bin ORDER BY bin`);
+    const rows = (r: typeof viaCase) => r.getRows().map((row) => row.map(Number));
+    expect(rows(viaHistogram)).toEqual(rows(viaCase));
+    expect(rows(viaCase).length).toBeGreaterThan(1);
   });
 
   // Features spread over two connections (computeDrift's lanes) give the same report as one.
