@@ -49,8 +49,9 @@ export function defaultRunThreads(cores = os.availableParallelism()): number {
 
 export function openRunRegistry(opts: RunModelOptions): ModelRegistry {
   return new ModelRegistry(
-    // Sessions that live for one run: no memory arena to build up first (runtime/session.ts).
-    { maxBatchRows: 1 << 20, maxWaitMs: 0, reuseMemory: false, ...(opts.intraOpThreads ? { intraOpThreads: opts.intraOpThreads } : {}), ...(opts.interOpThreads ? { interOpThreads: opts.interOpThreads } : {}) },
+    // onnxruntime's memory arena stays on, as for serving: warmUp (score.ts) grows it to a batch's
+    // size while the traffic is read, so the bulk pass allocates nothing new.
+    { maxBatchRows: 1 << 20, maxWaitMs: 0, ...(opts.intraOpThreads ? { intraOpThreads: opts.intraOpThreads } : {}), ...(opts.interOpThreads ? { interOpThreads: opts.interOpThreads } : {}) },
     opts.provider,
   );
 }

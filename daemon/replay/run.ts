@@ -31,7 +31,7 @@ import {
 import { prepareInput, type PreparedInput } from './input';
 import { defaultRunThreads, openRunRegistry, outputPlan, resolveModelPath, taskOf } from './models';
 import { labelSanity, referencePositiveRate } from './sanity';
-import { dictionaries, dropDictionaries, measureLatency, scoreAll, warmUp, type Dictionaries, type ScoredModel } from './score';
+import { dictionaries, dropDictionaries, measureLatency, scoreAll, warmUp, WARM_UP_MAX_ROWS, type Dictionaries, type ScoredModel } from './score';
 import { createIds, dropReplayPredictions, finishRun, insertRun, logReplayPredictions } from './store';
 import { findWorkspaceRoot, openWorkspace, workspacePath, type RunWorkspace } from './workspace';
 
@@ -155,8 +155,9 @@ export async function executeRun(engine: Engine, spec: RunSpec, hooks: RunHooks 
       { model: candidate, plan: outputPlan(candidate), prefix: 'c' as const },
     ];
 
-    // The sessions' first calls, made while the traffic is read (see warmUp; never rejects).
-    const warming = warmUp(models);
+    // The sessions' first calls at the batch size, made while the traffic is read (see warmUp;
+    // never rejects).
+    const warming = warmUp(models, Math.min(req.batch_size, WARM_UP_MAX_ROWS));
     await insertRun(engine.store, {
       id: runId,
       kind,

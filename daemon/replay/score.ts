@@ -147,18 +147,24 @@ export async function scoreAll(
   return { rows: filled, seconds, batchSize, inFlight };
 }
 
+/** The largest warm-up call: bigger batches grow the arena further in their first real calls. */
+export const WARM_UP_MAX_ROWS = 16_384;
+
 /**
- * Two small calls of each model on placeholder rows (0 for numbers, '' for text), made while the
- * traffic is read (run.ts starts this before reading and awaits it before the bulk pass; the
- * session works on this thread while DuckDB reads on its own). A fresh onnxruntime session's
- * first calls cost several warm ones (13–17 ms against ~3 ms at 4 096 rows in the replay bench's
- * profiles); on the sample's models, the bulk pass over 60 000 rows ran at 1.1–1.4 M rows/s on
- * fresh sessions and at 1.6–1.9 M after two 64-row calls (consecutive runs of a small script on a
- * machine whose speed varies a lot; the replay bench moved less). A model that refuses the placeholders (a category
- * it must know) is left cold; it never fails the run: real errors surface in the bulk pass.
- * Straight to the session: the calls are not predictions and are not counted as any.
+ * Two calls of each model on a batch of placeholder rows (0 for numbers, '' for text), made while
+ * the traffic is read (run.ts starts this before reading and awaits it before the bulk pass; the
+ * session works on this thread while DuckDB reads on its own). A fresh onnxruntime session's first
+ * calls at a new size are slow (13–17 ms against ~2 ms at 4 096 rows): onnxruntime grows its
+ * memory arena for them, on memory the process touches for the first time. Warming at the run's
+ * batch size (up to WARM_UP_MAX_ROWS) does that before the bulk pass; 64- or 512-row calls did
+ * not. Replay bench, 2 cores, alternating runs (20:30–20:36 UTC): scoring 0.83×, 0.75×, 0.87× raw
+ * with the arena and batch-size calls, 0.53×, 0.71×, 0.73× with neither (the arena off and 64-row
+ * calls), 0.69×, 0.66×, 0.62× with the arena and 512-row calls.
+ * A model that refuses the placeholders (a category it must know) is left cold; it never fails
+ * the run: real errors surface in the bulk pass. Straight to the session: the calls are not
+ * predictions and are not counted as any.
  */
-export async function warmUp(models: ScoredModel[], rows = 64): Promise<void> {
+export async function warmUp(models: ScoredModel[], rows: number): Promise<void> {
   for (let call = 0; call < 2; call++) {
     for (const m of models) {
       const { layout } = m.model;

@@ -21,8 +21,6 @@ export interface RowOutput {
 export interface RuntimeOptions extends BatcherOptions {
   intraOpThreads?: number;
   interOpThreads?: number;
-  /** See SessionOptions.reuseMemory (session.ts). */
-  reuseMemory?: boolean;
 }
 
 /** A model with an open onnxruntime session. In-flight calls keep it alive through an unload. */
@@ -170,7 +168,7 @@ export class ModelRegistry extends EventEmitter {
     try {
       const meta = readOnnxMetadata(bytes);
       const provider = opts.provider ?? this.defaultProvider;
-      const opened = await openSession(bytes, { provider, intraOpThreads: this.options.intraOpThreads, interOpThreads: this.options.interOpThreads, reuseMemory: this.options.reuseMemory });
+      const opened = await openSession(bytes, { provider, intraOpThreads: this.options.intraOpThreads, interOpThreads: this.options.interOpThreads });
       const card = loadModelCard(abs, meta, opened.inputs);
       let layout: ModelLayout;
       try {

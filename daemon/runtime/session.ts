@@ -7,15 +7,6 @@ export interface SessionOptions {
   /** Threads inside one operator (0 = onnxruntime's default: one per core). */
   intraOpThreads?: number;
   interOpThreads?: number;
-  /**
-   * onnxruntime's memory arena and memory patterns (default on). They pay off over a long-lived
-   * session's many calls, but a new session's first calls are the ones that build them. Measured
-   * on the sample's two models, fresh sessions, 15 calls of 4 096 rows each: 74–104 ms in all
-   * with them, 52–61 ms without; later calls cost the same either way. Replay and evaluation
-   * sessions live for one run, so they turn them off (replay/models.ts; the rest of a first
-   * call's cost is taken by replay/score.ts `warmUp`).
-   */
-  reuseMemory?: boolean;
 }
 
 export interface OpenedSession {
@@ -37,7 +28,6 @@ export async function openSession(model: Uint8Array, opts: SessionOptions): Prom
     graphOptimizationLevel: 'all',
     ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
     ...(opts.interOpThreads ? { interOpNumThreads: opts.interOpThreads } : {}),
-    ...(opts.reuseMemory === false ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
   };
   if (opts.provider !== 'cpu') {
     try {

@@ -1,8 +1,8 @@
 /**
- * Replay and evaluation open their sessions without onnxruntime's memory arena and memory
- * patterns (runtime/session.ts `reuseMemory: false`: a session that lives for one run should
- * not spend its first calls building them). That is only about speed: the sample model's scores
- * must be bit for bit those of a serving session, batch after batch, on real sample rows.
+ * Replay and evaluation sessions make their first calls on placeholder rows at the batch size
+ * while the traffic is read (replay/score.ts `warmUp`). That is only about speed: afterwards the
+ * sample model's scores must be bit for bit those of a fresh serving session, batch after batch,
+ * on real sample rows.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
@@ -35,20 +35,22 @@ async function sampleColumns(rows: number): Promise<Map<string, (number | string
   }
 }
 
-describe('run sessions (no memory arena) score like serving sessions', () => {
-  test('the sample model, three batches of real rows: identical probabilities', async () => {
+describe('warmed-up run sessions score like serving sessions', () => {
+  test('the sample model, three batches of real rows after a warm-up at the batch size: identical probabilities', async () => {
     const cols = await sampleColumns(3000);
-    const model = readFileSync(path.join(SAMPLE, 'models', 'flights-delay-v2.onnx'));
-    const serving = await openSession(model, { provider: 'cpu', intraOpThreads: 1 });
-    const run = await openSession(model, { provider: 'cpu', intraOpThreads: 1, reuseMemory: false });
+    const file = path.join(SAMPLE, 'models', 'flights-delay-v2.onnx');
+    const serving = await openSession(readFileSync(file), { provider: 'cpu', intraOpThreads: 1 });
+    const registry = openRunRegistry({ provider: 'cpu', intraOpThreads: 1 });
     try {
+      const model = await registry.load(file);
+      await warmUp([{ model, plan: outputPlan(model), prefix: 'c' }], 1000);
       for (let off = 0; off < 3000; off += 1000) {
         const feeds = Object.fromEntries(FEATURE_NAMES.map((f) => {
           const col = cols.get(f)!.slice(off, off + 1000);
           return [f, TEXT.has(f) ? new ort.Tensor('string', col as string[], [1000, 1]) : new ort.Tensor('float32', Float32Array.from(col as number[]), [1000, 1])];
         }));
         const a = (await serving.session.run(feeds)).probability!.data as Float32Array;
-        const b = (await run.session.run(feeds)).probability!.data as Float32Array;
+        const b = (await model.opened.session.run(feeds)).probability!.data as Float32Array;
         expect(b.length).toBe(1000);
         expect(Buffer.from(b.buffer, b.byteOffset, b.byteLength).equals(Buffer.from(a.buffer, a.byteOffset, a.byteLength))).toBe(true);
         // Real probabilities, not a constant output of a broken session.
@@ -56,7 +58,7 @@ describe('run sessions (no memory arena) score like serving sessions', () => {
       }
     } finally {
       await serving.session.release();
-      await run.session.release();
+      await registry.close();
     }
   });
 
@@ -66,11 +68,11 @@ describe('run sessions (no memory arena) score like serving sessions', () => {
     try {
       const loaded = await Promise.all(['v1', 'v2'].map((v) => registry.load(path.join(SAMPLE, 'models', `flights-delay-${v}.onnx`))));
       const models = loaded.map((model, i) => ({ model, plan: outputPlan(model), prefix: (i ? 'c' : 'b') as 'b' | 'c' }));
-      await expect(warmUp(models)).resolves.toBeUndefined();
+      await expect(warmUp(models, 4096)).resolves.toBeUndefined();
       for (const m of loaded) expect([m.batches, m.predictions]).toEqual([0, 0]);
       // Placeholders a model cannot take (here: a session already released) leave it cold, quietly.
       await registry.close();
-      await expect(warmUp(models)).resolves.toBeUndefined();
+      await expect(warmUp(models, 4096)).resolves.toBeUndefined();
     } finally {
       await registry.close();
     }
