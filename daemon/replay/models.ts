@@ -189,12 +189,25 @@ function scoreColumn(model: LoadedModel, t: ort.Tensor | undefined, rows: number
   return out;
 }
 
-function labelColumn(t: ort.Tensor | undefined, rows: number): (string | number)[] | null {
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The predicted class per row from a label output ([N] of int64, int32, float or string), or null. */
+export function labelColumn(t: ort.Tensor | undefined, rows: number): (string | number)[] | null {
   if (!t || typeof t !== 'object' || !('data' in t)) return null;
   const dims = t.dims as readonly number[];
   if (rows > 0 && (dims[0] !== rows || t.size !== rows)) return null;
   const data = t.data as ArrayLike<number | bigint | string>;
   const out = new Array<string | number>(rows);
+  if (data instanceof BigInt64Array && LITTLE_ENDIAN) {
+    // Class ids are small: read each int64 as its two 32-bit halves (little-endian) instead of
+    // making a BigInt per row (one heap object each, thousands per batch for the GC).
+    const halves = new Int32Array(data.buffer, data.byteOffset, rows * 2);
+    for (let i = 0; i < rows; i++) {
+      const low = halves[2 * i]!;
+      out[i] = halves[2 * i + 1] === low >> 31 ? low : Number(data[i]!);
+    }
+    return out;
+  }
   for (let i = 0; i < rows; i++) {
     const v = data[i]!;
     out[i] = typeof v === 'bigint' ? Number(v) : v;

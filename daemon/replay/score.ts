@@ -66,7 +66,10 @@ export async function scoreAll(
   const pending = new Set<Promise<void>>();
   let failure: unknown = null;
 
-  const newBatch = (): Map<string, BatchColumn> => new Map(features.map((f) => [f.name, f.sqlType === 'DOUBLE' ? new Float64Array(batchSize) : new Array<string>(batchSize)]));
+  // Full batches' buffers go back here once scored and are filled again: the bulk pass then
+  // allocates (and the GC collects) almost nothing per batch.
+  const spare: Map<string, BatchColumn>[] = [];
+  const newBatch = (): Map<string, BatchColumn> => spare.pop() ?? new Map(features.map((f) => [f.name, f.sqlType === 'DOUBLE' ? new Float64Array(batchSize) : new Array<string>(batchSize)]));
   let batch = newBatch();
   let batchStart = 0;
   let inBatch = 0;
@@ -85,6 +88,7 @@ export async function scoreAll(
         if (l && o.labels) for (let i = 0; i < n; i++) l[start + i] = o.labels[i]!;
       });
       done += n;
+      if (n === batchSize) spare.push(cols);
       opts.onProgress?.(done, total);
     })().catch((err: unknown) => { failure ??= err; });
     pending.add(task);
@@ -109,7 +113,8 @@ export async function scoreAll(
     next = prefetch();
     const n = chunk.rowCount;
     const ids = doubles(chunk, 0);
-    const cols = features.map((f, i) => (f.sqlType === 'DOUBLE' ? doubles(chunk, i + 1) : dicts[i] ? decode(chunk, i + 1, dicts[i]!) : (chunk.getColumnValues(i + 1) as string[])));
+    // Text read through a dictionary stays codes here and is decoded straight into the batch.
+    const cols = features.map((f, i) => (f.sqlType === 'DOUBLE' ? doubles(chunk, i + 1) : dicts[i] ? codes(chunk, i + 1) : (chunk.getColumnValues(i + 1) as string[])));
     let off = 0;
     while (off < n) {
       const take = Math.min(n - off, batchSize - inBatch);
@@ -118,7 +123,10 @@ export async function scoreAll(
         const dst = batch.get(f.name)!;
         const src = cols[i]!;
         if (dst instanceof Float64Array) dst.set((src as Float64Array).subarray(off, off + take), inBatch);
-        else for (let j = 0; j < take; j++) dst[inBatch + j] = (src as string[])[off + j]!;
+        else if (src instanceof Int32Array) {
+          const dict = dicts[i]!;
+          for (let j = 0; j < take; j++) dst[inBatch + j] = dict[src[off + j]!]!;
+        } else for (let j = 0; j < take; j++) dst[inBatch + j] = (src as string[])[off + j]!;
       });
       off += take;
       inBatch += take;
@@ -216,19 +224,11 @@ export async function dropDictionaries(conn: DuckDBConnection): Promise<void> {
   await conn.run(`DROP TABLE IF EXISTS ${FEED_TABLE}`);
 }
 
-/** An INTEGER code column of a chunk, decoded through its dictionary. */
-function decode(chunk: DuckDBDataChunk, column: number, dict: string[]): string[] {
+/** An INTEGER code column of a chunk (the vector's own buffer when the client exposes it). */
+function codes(chunk: DuckDBDataChunk, column: number): Int32Array {
   const vector = chunk.getColumnVector(column) as unknown as { items?: unknown };
-  const n = chunk.rowCount;
-  const out = new Array<string>(n);
-  if (vector.items instanceof Int32Array && vector.items.length === n) {
-    const codes = vector.items;
-    for (let j = 0; j < n; j++) out[j] = dict[codes[j]!]!;
-  } else {
-    const codes = chunk.getColumnValues(column) as number[];
-    for (let j = 0; j < n; j++) out[j] = dict[codes[j]!]!;
-  }
-  return out;
+  if (vector.items instanceof Int32Array && vector.items.length === chunk.rowCount) return vector.items;
+  return Int32Array.from(chunk.getColumnValues(column) as number[]);
 }
 
 /** A DOUBLE column of a chunk as a Float64Array (the vector's own buffer when the client exposes it). */
