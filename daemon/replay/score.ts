@@ -165,7 +165,7 @@ export const WARM_UP_MAX_ROWS = 16_384;
  * calls at a new size are slow (13–17 ms against ~2 ms at 4 096 rows): onnxruntime grows its
  * memory arena for them, on memory the process touches for the first time. Warming at the run's
  * batch size (up to WARM_UP_MAX_ROWS) does that before the bulk pass; 64- or 512-row calls did
- * not. Replay bench, 2 cores, alternating runs (20:22–20:28 UTC): scoring 0.83×, 0.75×, 0.87× raw
+ * not. Replay bench, 2 cores, alternating runs (20:26–20:30 UTC): scoring 0.83×, 0.75×, 0.87× raw
  * with the arena and batch-size calls, 0.53×, 0.71×, 0.73× with neither (the arena off and 64-row
  * calls), 0.69×, 0.66×, 0.62× with the arena and 512-row calls.
  * A model that refuses the placeholders (a category it must know) is left cold; it never fails
