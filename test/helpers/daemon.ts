@@ -98,6 +98,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: stri
     child.stderr.on('data', (d) => (stderr += d.toString()));
     if (input !== undefined) child.stdin.end(input);
     else child.stdin.end();
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': the child's last writes to its pipes can arrive after 'exit' (seen under
+    // CI load: exit 2 with an empty stderr).
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

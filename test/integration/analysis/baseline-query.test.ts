@@ -156,7 +156,8 @@ function cli(args: string[], cwd: string, home: string): Promise<{ code: number 
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d.toString()));
     child.stderr.on('data', (d) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': output can still arrive after 'exit' (test/helpers/daemon.ts runCli).
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 

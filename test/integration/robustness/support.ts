@@ -139,10 +139,19 @@ export function runCliTimed(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.on('exit', (code, signal) => {
+    // Resolved on 'close', when the pipes are drained: the child's last writes can arrive after
+    // 'exit' (seen under CI load: exit 2 with an empty stderr). Should a process the child left
+    // behind hold the pipes open, 'exit' plus a grace period settles it.
+    let grace: NodeJS.Timeout | undefined;
+    const done = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);
+      clearTimeout(grace);
       resolve({ code, signal, stdout, stderr, timedOut });
+    };
+    child.on('exit', (code, signal) => {
+      grace = setTimeout(() => done(code, signal), 5_000);
     });
+    child.on('close', (code, signal) => done(code, signal));
   });
 }
 
