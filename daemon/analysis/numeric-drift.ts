@@ -158,8 +158,8 @@ export function numericDriftSql(
 ): string {
   const value = featureValueSql(feature, 'numeric');
   // The order statistics of R around each decile, read off the CDF stream in the pass that
-  // computes the distances. Row stream: the reference row whose running count is the rank
-  // (an equality join against ≤ 18 ranks, at most one match per row, so no row is repeated).
+  // computes the distances. Row stream: the reference rows whose running count is one of the
+  // ≤ 18 ranks (collected by a filtered list, see rankColumns below).
   // Distinct stream (small): the value whose reference ranks (ref_upto − ref_count, ref_upto]
   // hold the rank, by a range join on the materialised stream.
   // Bin counts: a histogram of each column (row stream), or the distinct values weighted by

@@ -173,14 +173,23 @@ export const WARM_UP_MAX_ROWS = 16_384;
  * predictions and are not counted as any.
  */
 export async function warmUp(models: ScoredModel[], rows: number): Promise<void> {
+  // Each model's placeholder tensors, built once for both calls (null: the model refused them).
+  const feeds = models.map((m) => {
+    const { layout } = m.model;
+    const text = (i: number): boolean => (layout.mode === 'packed' ? layout.slots[0]?.type : layout.slots[i]?.type) === 'string';
+    const columns = new Map<string, BatchColumn>(layout.features.map((f, i) => [f.name, text(i) ? new Array<string>(rows).fill('') : new Float64Array(rows)]));
+    try {
+      return feedsFromColumns(m.model, columns, rows, new Map());
+    } catch {
+      return null;
+    }
+  });
   for (let call = 0; call < 2; call++) {
-    for (const m of models) {
-      const { layout } = m.model;
-      const text = (i: number): boolean => (layout.mode === 'packed' ? layout.slots[0]?.type : layout.slots[i]?.type) === 'string';
-      const columns = new Map<string, BatchColumn>(layout.features.map((f, i) => [f.name, text(i) ? new Array<string>(rows).fill('') : new Float64Array(rows)]));
+    for (const [k, m] of models.entries()) {
+      const f = feeds[k];
+      if (!f) continue;
       try {
-        const feeds = feedsFromColumns(m.model, columns, rows, new Map());
-        await m.model.hold(() => m.model.opened.session.run(feeds, fetchesOf(m.plan)));
+        await m.model.hold(() => m.model.opened.session.run(f, fetchesOf(m.plan)));
       } catch {
         /* left cold (see above) */
       }
